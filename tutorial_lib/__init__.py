@@ -1,0 +1,57 @@
+"""tutorial_lib: the companion library of *Image augmentation with Keras*.
+
+Plain functions over channels-last NumPy arrays, each with a checked
+signature and a runnable example. Importing the package does not import
+TensorFlow; :func:`get_image_data_generator` (or the lazy attribute
+``tutorial_lib.ImageDataGenerator``) does, when asked.
+
+Examples
+--------
+>>> import tutorial_lib as tl
+>>> rng = tl.set_seed(0)
+>>> (x_train, y_train), _ = tl.load_digits()
+>>> x_train.shape
+(1437, 28, 28)
+"""
+
+from .compat import get_image_data_generator, quiet_tensorflow, versions
+from .datasets import (
+    FACES_CLASS_NAMES,
+    PHOTO_NAMES,
+    SHAPES_CLASS_NAMES,
+    load_digits,
+    load_faces,
+    load_photos,
+    make_shapes,
+)
+from .plotting import show_before_after, show_grid, show_mask_overlay
+from .seeding import set_seed
+from .stats import FeaturewiseStats, featurewise_stats, load_stats
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FACES_CLASS_NAMES",
+    "PHOTO_NAMES",
+    "SHAPES_CLASS_NAMES",
+    "FeaturewiseStats",
+    "featurewise_stats",
+    "get_image_data_generator",
+    "load_digits",
+    "load_faces",
+    "load_photos",
+    "load_stats",
+    "make_shapes",
+    "quiet_tensorflow",
+    "set_seed",
+    "show_before_after",
+    "show_grid",
+    "show_mask_overlay",
+    "versions",
+]
+
+
+def __getattr__(name: str):
+    if name == "ImageDataGenerator":
+        return get_image_data_generator()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

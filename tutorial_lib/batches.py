@@ -1,0 +1,66 @@
+"""Iterate over the batches of an array, a Keras iterator or any iterable.
+
+Statistics and whitening can be fitted on data that does not fit in memory
+by reading it batch by batch; this module turns every kind of input the
+book meets into a finite stream of image arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+__all__ = ["iter_image_batches", "count_batches"]
+
+
+def _images_of(batch) -> np.ndarray:
+    # Keras iterators yield (x, y) or (x, y, w); plain generators may yield x.
+    if isinstance(batch, (tuple, list)) and len(batch) in (2, 3) and np.ndim(batch[0]) >= 3:
+        batch = batch[0]
+    return np.asarray(batch)
+
+
+def count_batches(data) -> int | None:
+    """Number of batches :func:`iter_image_batches` will yield, or None if unknown."""
+    if isinstance(data, np.ndarray):
+        return 1
+    try:
+        return len(data)
+    except TypeError:
+        return None
+
+
+def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
+    """Yield image batches from ``data`` exactly once.
+
+    Parameters
+    ----------
+    data : ndarray, keras iterator / Sequence, or iterable
+        An array ``(N, H, W[, C])`` is cut into batches of ``batch_size``.
+        An object with ``len()`` and integer indexing (``DirectoryIterator``,
+        ``NumpyArrayIterator``, ``keras.utils.PyDataset``) is read once,
+        batch ``0`` to ``len(data) - 1``, even though iterating it directly
+        would never stop. Any other iterable is consumed as it is; items may
+        be ``x`` or ``(x, y[, w])`` tuples.
+    batch_size : int
+        Batch size used to cut an array.
+
+    Examples
+    --------
+    >>> [b.shape[0] for b in iter_image_batches(np.zeros((5, 2, 2, 1)), batch_size=2)]
+    [2, 2, 1]
+    """
+    if isinstance(data, np.ndarray):
+        for start in range(0, len(data), batch_size):
+            yield data[start : start + batch_size]
+        return
+    if hasattr(data, "__len__") and hasattr(data, "__getitem__") and not isinstance(data, (list, tuple)):
+        for i in range(len(data)):
+            yield _images_of(data[i])
+        return
+    if isinstance(data, Iterable):
+        for batch in data:
+            yield _images_of(batch)
+        return
+    raise ValueError(f"`data` must be an array or an iterable of batches, got {type(data).__name__}.")

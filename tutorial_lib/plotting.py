@@ -1,0 +1,271 @@
+"""Pictures of images: grids, before/after comparisons, image + mask overlays.
+
+Every function returns the :class:`matplotlib.figure.Figure` it drew, so a
+notebook can show it, save it or check it. Images may be ``(H, W)`` or
+``(H, W, C)`` with 1, 3 or 4 channels, integer (0..255) or float. Floats in
+[0, 1] are shown as they are; any other range (standardized or whitened
+images) is stretched to the image's own min..max and the title says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import check_batch, check_positive_int
+
+__all__ = ["to_displayable", "show_grid", "show_before_after", "show_mask_overlay"]
+
+
+def to_displayable(image) -> tuple[np.ndarray, bool]:
+    """Convert one image to something ``imshow`` shows faithfully.
+
+    Returns
+    -------
+    image : ndarray
+        ``(H, W)`` for one channel, ``(H, W, 3|4)`` otherwise; float in [0, 1]
+        or uint8.
+    stretched : bool
+        True if the values had to be stretched to [0, 1] to be shown.
+
+    Examples
+    --------
+    >>> img, stretched = to_displayable(np.array([[-1.0, 1.0]]))
+    >>> img.tolist(), stretched
+    ([[0.0, 1.0]], True)
+    """
+    img = np.asarray(image)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (3, 4)):
+        raise ValueError(
+            f"`image` must be (H, W) or (H, W, C) with C in 1, 3, 4 to be shown, got shape {img.shape}."
+        )
+    if img.dtype == np.uint8:
+        return img, False
+    if img.dtype == bool:
+        return img.astype(np.float64), False
+    img = img.astype(np.float64)
+    if np.issubdtype(np.asarray(image).dtype, np.integer):
+        lo, hi = img.min(), img.max()
+        if lo >= 0 and hi <= 255:
+            return img / 255.0, False
+    lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
+    if lo >= 0.0 and hi <= 1.0:
+        return img, False
+    if lo >= 0.0 and hi <= 255.0 and hi > 1.0:
+        return img / 255.0, False
+    span = hi - lo if hi > lo else 1.0
+    return (img - lo) / span, True
+
+
+def _draw(ax, image, title=None, cmap="gray"):
+    img, stretched = to_displayable(image)
+    if img.ndim == 2:
+        vmax = 255 if img.dtype == np.uint8 else 1.0
+        ax.imshow(img, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+    else:
+        ax.imshow(img, interpolation="nearest")
+    label = "" if title is None else str(title)
+    if stretched:
+        label = (label + "\n" if label else "") + "(stretched)"
+    if label:
+        ax.set_title(label, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _figure(nrows, ncols, scale):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.3), squeeze=False)
+    return fig, axes
+
+
+def show_grid(images, titles=None, ncols: int | None = None, scale: float = 1.6, cmap: str = "gray", suptitle=None):
+    """Show a batch of images in a grid.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(N, H, W)`` or ``(N, H, W, C)`` with C in 1, 3, 4; or a list of
+        images of different sizes.
+    titles : sequence, optional
+        One title per image (class names, labels, file names...).
+    ncols : int, optional
+        Columns; default ``min(N, 8)``.
+    scale : float
+        Inches per image.
+    cmap : str
+        Colour map for one-channel images.
+    suptitle : str, optional
+        Title over the whole grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = show_grid(np.zeros((5, 8, 8), dtype=np.uint8), titles=list("abcde"), ncols=3)
+    >>> len([ax for ax in fig.axes if ax.get_visible()])
+    5
+    """
+    if isinstance(images, (list, tuple)):
+        if len(images) == 0:
+            raise ValueError("`images` is empty.")
+        batch = list(images)
+    else:
+        batch = list(check_batch(images, "images"))
+    n = len(batch)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"`titles` has {len(titles)} entries for {n} images.")
+    ncols = min(n, 8) if ncols is None else check_positive_int(ncols, "ncols")
+    nrows = math.ceil(n / ncols)
+    fig, axes = _figure(nrows, ncols, scale)
+    for k, ax in enumerate(axes.flat):
+        if k < n:
+            _draw(ax, batch[k], None if titles is None else titles[k], cmap)
+        else:
+            ax.set_visible(False)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_before_after(originals, augmented, titles=None, augmented_titles=None, scale: float = 1.6, cmap="gray", suptitle=None):
+    """Put each original image beside its augmented versions, one row per original.
+
+    Parameters
+    ----------
+    originals : array_like
+        ``(N, H, W[, C])`` batch of source images.
+    augmented : array_like
+        ``(N, H', W'[, C'])`` (one version per original) or
+        ``(N, K, H', W'[, C'])`` (K versions per original), or a list of N
+        lists of images. Sizes may differ from the originals (crops).
+    titles : sequence, optional
+        One title per original (shown on the original's panel).
+    augmented_titles : sequence, optional
+        One title per augmented column, e.g. the parameter that produced it.
+    scale : float
+        Inches per panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).random((2, 8, 8))
+    >>> fig = show_before_after(x, np.stack([x[:, ::-1], x[:, :, ::-1]], axis=1))
+    >>> len(fig.axes)
+    6
+    """
+    originals = check_batch(originals, "originals")
+    n = len(originals)
+    if isinstance(augmented, (list, tuple)):
+        rows = [list(r) if isinstance(r, (list, tuple)) or np.ndim(r) == originals.ndim else [r] for r in augmented]
+    else:
+        augmented = np.asarray(augmented)
+        if augmented.ndim == originals.ndim:
+            rows = [[a] for a in augmented]
+        elif augmented.ndim == originals.ndim + 1:
+            rows = [list(r) for r in augmented]
+        else:
+            raise ValueError(
+                f"`augmented` must have shape (N, ...) or (N, K, ...) matching `originals` {originals.shape}, "
+                f"got {augmented.shape}."
+            )
+    if len(rows) != n:
+        raise ValueError(f"`augmented` has {len(rows)} rows for {n} originals.")
+    k = max(len(r) for r in rows)
+    if k == 0:
+        raise ValueError("`augmented` holds no images.")
+    if augmented_titles is not None and len(augmented_titles) != k:
+        raise ValueError(f"`augmented_titles` has {len(augmented_titles)} entries for {k} augmented columns.")
+    fig, axes = _figure(n, k + 1, scale)
+    for i in range(n):
+        head = "original" if titles is None else f"original: {titles[i]}"
+        _draw(axes[i, 0], originals[i], head if i == 0 or titles is not None else None, cmap)
+        for j in range(k):
+            ax = axes[i, j + 1]
+            if j < len(rows[i]):
+                label = None
+                if i == 0:
+                    label = "augmented" if augmented_titles is None else augmented_titles[j]
+                _draw(ax, rows[i][j], label, cmap)
+            else:
+                ax.set_visible(False)
+        # a frame around the original makes the rows easy to read
+        for spine in axes[i, 0].spines.values():
+            spine.set_edgecolor("tab:blue")
+            spine.set_linewidth(2)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_mask_overlay(images, masks, titles=None, alpha: float = 0.45, ncols: int | None = None, scale: float = 1.8, suptitle=None):
+    """Show images with their integer label masks painted over them.
+
+    Each label gets a fixed colour (label 0, the background, is left clear),
+    so the same label has the same colour in every panel and every figure.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(N, H, W[, C])``.
+    masks : array_like
+        ``(N, H, W)`` or ``(N, H, W, 1)`` integer labels.
+    alpha : float
+        Opacity of the mask colours.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> imgs = np.zeros((2, 8, 8, 3), dtype=np.uint8)
+    >>> m = np.zeros((2, 8, 8), dtype=np.uint8); m[:, 2:5, 2:5] = 1
+    >>> len(show_mask_overlay(imgs, m).axes)
+    2
+    """
+    from matplotlib import colormaps
+
+    images = check_batch(images, "images")
+    masks = check_batch(masks, "masks")
+    if masks.ndim == 4 and masks.shape[-1] == 1:
+        masks = masks[..., 0]
+    if masks.shape != images.shape[:3]:
+        raise ValueError(f"`masks` shape {masks.shape} does not match `images` shape {images.shape}.")
+    if not (np.issubdtype(masks.dtype, np.integer) or masks.dtype == bool):
+        raise ValueError(f"`masks` must hold integer labels, got dtype {masks.dtype}.")
+    n = len(images)
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"`titles` has {len(titles)} entries for {n} images.")
+    ncols = min(n, 6) if ncols is None else check_positive_int(ncols, "ncols")
+    nrows = math.ceil(n / ncols)
+    palette = colormaps["tab10"]
+    fig, axes = _figure(nrows, ncols, scale)
+    for k, ax in enumerate(axes.flat):
+        if k >= n:
+            ax.set_visible(False)
+            continue
+        _draw(ax, images[k], None if titles is None else titles[k])
+        m = masks[k].astype(np.int64)
+        rgba = np.zeros(m.shape + (4,))
+        for label in np.unique(m):
+            if label == 0:
+                continue
+            rgba[m == label] = palette((int(label) - 1) % 10)
+            rgba[m == label, 3] = alpha
+        ax.imshow(rgba, interpolation="nearest")
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,270 @@
+"""Featurewise statistics, as ``ImageDataGenerator.fit`` computes them, streamed.
+
+``ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True)``
+subtracts one mean per channel and divides by one standard deviation per
+channel, both computed by ``fit`` over every pixel of every training image.
+:func:`featurewise_stats` computes the same numbers batch by batch (so the data
+never has to be in memory at once), with Chan et al.'s numerically stable
+merge of partial results in float64. The result can be saved to ``.npz``,
+loaded back with ``allow_pickle=False`` and put into a fresh generator, so the
+test set is standardized with the *training* statistics.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .batches import count_batches, iter_image_batches
+
+__all__ = ["FeaturewiseStats", "featurewise_stats", "load_stats"]
+
+#: ``ImageDataGenerator`` divides by ``std + 1e-6``; so do we.
+STD_EPSILON = 1e-6
+_KEYS = ("mean", "std", "count")
+
+
+def _progress(iterable, total, desc, enabled):
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="batch")
+
+
+@dataclass(frozen=True, eq=False)
+class FeaturewiseStats:
+    """Per-channel mean and standard deviation of a training set.
+
+    Attributes
+    ----------
+    mean, std : ndarray
+        float64 arrays of shape ``(channels,)``.
+    count : int
+        Number of values each channel's statistics were computed from.
+
+    Examples
+    --------
+    >>> s = FeaturewiseStats(mean=np.array([1.0]), std=np.array([2.0]), count=4)
+    >>> s.standardize(np.full((1, 2, 2, 1), 5.0)).ravel().round(3).tolist()
+    [2.0, 2.0, 2.0, 2.0]
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    count: int
+
+    def __post_init__(self):
+        mean = np.asarray(self.mean, dtype=np.float64)
+        std = np.asarray(self.std, dtype=np.float64)
+        if mean.ndim != 1 or mean.size == 0:
+            raise ValueError(f"`mean` must be a non-empty 1-D array (one value per channel), got shape {mean.shape}.")
+        if std.shape != mean.shape:
+            raise ValueError(f"`std` shape {std.shape} does not match `mean` shape {mean.shape}.")
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+            raise ValueError("`mean` and `std` must be finite.")
+        if np.any(std < 0):
+            raise ValueError(f"`std` must be non-negative, got {std}.")
+        if int(self.count) < 1:
+            raise ValueError(f"`count` must be at least 1, got {self.count}.")
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "std", std)
+        object.__setattr__(self, "count", int(self.count))
+
+    @property
+    def channels(self) -> int:
+        """Number of channels."""
+        return self.mean.size
+
+    def _check_channels(self, x: np.ndarray, name: str) -> None:
+        c = x.shape[-1] if x.ndim == 4 else 1
+        if x.ndim not in (3, 4) or c != self.channels:
+            raise ValueError(
+                f"`{name}` has shape {x.shape}, which does not match statistics with "
+                f"{self.channels} channel(s); expected (n, height, width, {self.channels})"
+                + (" or (n, height, width)" if self.channels == 1 else "")
+                + "."
+            )
+
+    def standardize(self, x) -> np.ndarray:
+        """``(x - mean) / (std + 1e-6)`` per channel, as float32 (a new array).
+
+        Parameters
+        ----------
+        x : array_like
+            ``(N, H, W, C)`` with C equal to :attr:`channels` (or ``(N, H, W)``
+            for one channel), on the same scale the statistics were fitted on.
+        """
+        x = np.asarray(x)
+        self._check_channels(x, "x")
+        mean, std = self.mean, self.std
+        if x.ndim == 3:
+            mean, std = mean[0], std[0]
+        return ((x.astype(np.float32) - mean.astype(np.float32)) / (std + STD_EPSILON).astype(np.float32)).astype(
+            np.float32
+        )
+
+    def apply_to(self, generator):
+        """Put these statistics into an ``ImageDataGenerator`` (no ``fit`` needed).
+
+        The generator must have ``featurewise_center`` and/or
+        ``featurewise_std_normalization`` switched on -- both are off by
+        default, and a generator with both off silently ignores statistics.
+
+        Returns
+        -------
+        generator
+            The same generator, for chaining.
+        """
+        center = bool(getattr(generator, "featurewise_center", False))
+        scale = bool(getattr(generator, "featurewise_std_normalization", False))
+        if not (center or scale):
+            raise ValueError(
+                "`generator` has featurewise_center=False and featurewise_std_normalization=False "
+                "(the defaults), so it would ignore the statistics; create it with "
+                "featurewise_center=True and/or featurewise_std_normalization=True."
+            )
+        shape = [1, 1, 1]
+        channel_axis = getattr(generator, "channel_axis", 3)
+        shape[channel_axis - 1] = self.channels
+        generator.mean = self.mean.astype(np.float32).reshape(shape)
+        generator.std = self.std.astype(np.float32).reshape(shape)
+        return generator
+
+    def save(self, path) -> str:
+        """Save to ``.npz`` (plain arrays only; loadable with ``allow_pickle=False``).
+
+        Returns the path written. Refuses to overwrite an existing file that is
+        not a statistics file.
+        """
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            path += ".npz"
+        if os.path.exists(path):
+            try:
+                load_stats(path)
+            except ValueError:
+                raise ValueError(f"`path` {path!r} exists and is not a statistics file; refusing to overwrite it.")
+        np.savez(path, mean=self.mean, std=self.std, count=np.int64(self.count))
+        return path
+
+    @classmethod
+    def load(cls, path) -> "FeaturewiseStats":
+        """Load statistics written by :meth:`save`."""
+        return load_stats(path)
+
+
+def load_stats(path) -> FeaturewiseStats:
+    """Load :class:`FeaturewiseStats` from a ``.npz`` file, never unpickling.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> s = featurewise_stats(np.arange(8.0).reshape(2, 2, 2, 1))
+    >>> p = s.save(os.path.join(tempfile.mkdtemp(), "train_stats"))
+    >>> bool(np.allclose(load_stats(p).mean, s.mean))
+    True
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ValueError(f"`path` {path!r} is not a file.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = set(data.files)
+            if keys != set(_KEYS):
+                missing = sorted(set(_KEYS) - keys)
+                extra = sorted(keys - set(_KEYS))
+                raise ValueError(
+                    f"`path` {path!r} is not a featurewise statistics file: missing keys {missing}, "
+                    f"unexpected keys {extra}; expected exactly {list(_KEYS)}."
+                )
+            arrays = {k: data[k] for k in _KEYS}
+    except ValueError:
+        raise
+    except Exception as exc:  # not a zip, truncated file, pickled content...
+        raise ValueError(f"`path` {path!r} could not be read as a statistics .npz file: {exc}") from exc
+    if arrays["count"].shape != ():
+        raise ValueError(f"`path` {path!r}: `count` must be a scalar, got shape {arrays['count'].shape}.")
+    return FeaturewiseStats(mean=arrays["mean"], std=arrays["std"], count=int(arrays["count"]))
+
+
+def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256, progress: bool = False) -> FeaturewiseStats:
+    """Per-channel mean and standard deviation, streamed over batches.
+
+    Gives the numbers ``ImageDataGenerator(featurewise_center=True,
+    featurewise_std_normalization=True, rescale=rescale).fit(x)`` stores in
+    its ``mean`` and ``std``, without holding the data (or a float copy of
+    it) in memory.
+
+    Parameters
+    ----------
+    data : ndarray or iterable of batches
+        ``(N, H, W, C)`` / ``(N, H, W)`` array, a Keras iterator such as a
+        ``DirectoryIterator`` (read once, ``len()`` batches), or any iterable
+        of arrays or ``(x, y)`` tuples.
+    rescale : float, optional
+        Multiply values by this first, as the generator's ``rescale`` does.
+    batch_size : int
+        Batch size used when ``data`` is an array.
+    progress : bool
+        Show a progress bar over the batches.
+
+    Returns
+    -------
+    FeaturewiseStats
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).integers(0, 256, (10, 4, 4, 3)).astype(np.uint8)
+    >>> s = featurewise_stats(x, rescale=1 / 255)
+    >>> bool(np.allclose(s.mean, (x / 255).mean(axis=(0, 1, 2))))
+    True
+    >>> bool(np.allclose(s.std, (x / 255).std(axis=(0, 1, 2))))
+    True
+    """
+    if rescale is not None and (not np.isscalar(rescale) or not np.isfinite(rescale) or rescale == 0):
+        raise ValueError(f"`rescale` must be a finite non-zero number or None, got {rescale!r}.")
+    if isinstance(data, np.ndarray) or isinstance(data, (list, tuple)) and data and np.ndim(data[0]) == 2:
+        data = np.asarray(data)
+        if data.ndim not in (3, 4):
+            raise ValueError(f"`data` must have shape (n, height, width[, channels]), got {data.shape}.")
+        if data.size == 0:
+            raise ValueError(f"`data` is empty (shape {data.shape}).")
+    count = 0
+    mean = m2 = None
+    channels = None
+    batches = iter_image_batches(data, batch_size=batch_size)
+    for batch in _progress(batches, count_batches(data), "featurewise stats", progress):
+        if batch.ndim == 3:
+            batch = batch[..., None]
+        if batch.ndim != 4:
+            raise ValueError(f"`data` yielded a batch of shape {batch.shape}; expected (n, height, width[, channels]).")
+        if batch.size == 0:
+            continue
+        if not np.issubdtype(batch.dtype, np.number):
+            raise ValueError(f"`data` yielded a batch of dtype {batch.dtype}; expected numbers.")
+        if channels is None:
+            channels = batch.shape[-1]
+        elif batch.shape[-1] != channels:
+            raise ValueError(f"`data` changed channel count from {channels} to {batch.shape[-1]} between batches.")
+        flat = batch.reshape(-1, channels).astype(np.float64)
+        if rescale is not None:
+            flat *= rescale
+        if not np.all(np.isfinite(flat)):
+            raise ValueError("`data` contains NaN or infinite values.")
+        n_b = flat.shape[0]
+        mean_b = flat.mean(axis=0)
+        m2_b = ((flat - mean_b) ** 2).sum(axis=0)
+        if count == 0:
+            count, mean, m2 = n_b, mean_b, m2_b
+        else:
+            total = count + n_b
+            delta = mean_b - mean
+            mean = mean + delta * (n_b / total)
+            m2 = m2 + m2_b + delta**2 * (count * n_b / total)
+            count = total
+    if count == 0:
+        raise ValueError("`data` is empty: it yielded no images.")
+    return FeaturewiseStats(mean=mean, std=np.sqrt(m2 / count), count=count)
