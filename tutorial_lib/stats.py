@@ -173,18 +173,16 @@ def load_stats(path) -> FeaturewiseStats:
     try:
         with np.load(path, allow_pickle=False) as data:
             keys = set(data.files)
-            if keys != set(_KEYS):
-                missing = sorted(set(_KEYS) - keys)
-                extra = sorted(keys - set(_KEYS))
-                raise ValueError(
-                    f"`path` {path!r} is not a featurewise statistics file: missing keys {missing}, "
-                    f"unexpected keys {extra}; expected exactly {list(_KEYS)}."
-                )
-            arrays = {k: data[k] for k in _KEYS}
-    except ValueError:
-        raise
-    except Exception as exc:  # not a zip, truncated file, pickled content...
+            arrays = {k: data[k] for k in _KEYS if k in keys}
+    except Exception as exc:  # not a zip, truncated file, pickled (object) content...
         raise ValueError(f"`path` {path!r} could not be read as a statistics .npz file: {exc}") from exc
+    if keys != set(_KEYS):
+        missing = sorted(set(_KEYS) - keys)
+        extra = sorted(keys - set(_KEYS))
+        raise ValueError(
+            f"`path` {path!r} is not a featurewise statistics file: missing keys {missing}, "
+            f"unexpected keys {extra}; expected exactly {list(_KEYS)}."
+        )
     if arrays["count"].shape != ():
         raise ValueError(f"`path` {path!r}: `count` must be a scalar, got shape {arrays['count'].shape}.")
     return FeaturewiseStats(mean=arrays["mean"], std=arrays["std"], count=int(arrays["count"]))

@@ -1,0 +1,122 @@
+import matplotlib.figure
+import numpy as np
+import pytest
+
+import tutorial_lib as tl
+from tutorial_lib.plotting import to_displayable
+
+
+def _visible(fig):
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        np.zeros((3, 10, 12), dtype=np.uint8),
+        np.zeros((3, 10, 12, 1), dtype=np.uint8),
+        np.random.default_rng(0).random((3, 10, 12, 3)),
+        np.random.default_rng(0).integers(0, 255, (3, 10, 12, 4)).astype(np.uint8),
+        np.random.default_rng(0).normal(size=(3, 10, 12, 3)).astype(np.float32),
+    ],
+)
+def test_show_grid_accepts_channels_and_dtypes(batch):
+    fig = tl.show_grid(batch, titles=["a", "b", "c"])
+    assert isinstance(fig, matplotlib.figure.Figure)
+    axes = _visible(fig)
+    assert len(axes) == 3
+    assert [ax.get_title().split("\n")[0] for ax in axes] == ["a", "b", "c"]
+
+
+def test_show_grid_layout_and_hidden_panels():
+    fig = tl.show_grid(np.zeros((7, 4, 4)), ncols=3)
+    assert len(fig.axes) == 9 and len(_visible(fig)) == 7
+
+
+def test_show_grid_marks_stretched_images():
+    fig = tl.show_grid(np.full((1, 4, 4), -3.0) + np.arange(4.0))
+    assert "stretched" in fig.axes[0].get_title()
+
+
+def test_show_grid_accepts_list_of_different_sizes():
+    fig = tl.show_grid([np.zeros((4, 4)), np.zeros((8, 6, 3), dtype=np.uint8)])
+    assert len(_visible(fig)) == 2
+
+
+@pytest.mark.parametrize(
+    "args, arg",
+    [((np.zeros((4, 4)),), "images"), ((np.zeros((0, 4, 4)),), "images"), (([],), "images"),
+     ((np.zeros((2, 4, 4)), ["a"]), "titles")],
+)
+def test_show_grid_bad_input(args, arg):
+    with pytest.raises(ValueError, match=arg):
+        tl.show_grid(*args)
+
+
+def test_show_grid_rejects_two_channel_images():
+    with pytest.raises(ValueError, match="image"):
+        tl.show_grid(np.zeros((1, 4, 4, 2)))
+
+
+def test_to_displayable_keeps_pixel_values():
+    u8 = np.arange(12, dtype=np.uint8).reshape(2, 2, 3)
+    out, stretched = to_displayable(u8)
+    assert out is u8 and not stretched
+    f255 = u8.astype(np.float32) * 20
+    out, stretched = to_displayable(f255)
+    np.testing.assert_allclose(out, f255 / 255.0)
+    assert not stretched
+    gray, _ = to_displayable(np.zeros((3, 3, 1)))
+    assert gray.shape == (3, 3)
+
+
+def test_show_before_after_one_row_per_original():
+    x = np.random.default_rng(1).random((3, 8, 8, 3))
+    aug = np.stack([x[:, ::-1], x[:, :, ::-1]], axis=1)  # (3, 2, 8, 8, 3)
+    fig = tl.show_before_after(x, aug, augmented_titles=["v-flip", "h-flip"])
+    assert len(fig.axes) == 9
+    assert fig.axes[0].get_title() == "original"
+    assert fig.axes[1].get_title() == "v-flip"
+    # each row's first panel shows the original itself
+    shown = fig.axes[3].images[0].get_array()
+    np.testing.assert_allclose(shown, x[1])
+
+
+def test_show_before_after_single_version_and_crops():
+    x = np.zeros((2, 10, 10), dtype=np.uint8)
+    crops = [x[0, 2:8, 2:8], x[1, :5, :5]]
+    fig = tl.show_before_after(x, crops)
+    assert len(fig.axes) == 4
+
+
+def test_show_before_after_bad_input():
+    x = np.zeros((2, 8, 8))
+    with pytest.raises(ValueError, match="augmented"):
+        tl.show_before_after(x, np.zeros((3, 8, 8)))
+    with pytest.raises(ValueError, match="augmented"):
+        tl.show_before_after(x, np.zeros((2,)))
+    with pytest.raises(ValueError, match="augmented_titles"):
+        tl.show_before_after(x, np.zeros((2, 8, 8)), augmented_titles=["a", "b"])
+    with pytest.raises(ValueError, match="originals"):
+        tl.show_before_after(np.zeros((8, 8)), np.zeros((8, 8)))
+
+
+def test_show_mask_overlay_colours_labels_consistently():
+    images = np.zeros((2, 6, 6, 3), dtype=np.uint8)
+    masks = np.zeros((2, 6, 6), dtype=np.uint8)
+    masks[0, :3] = 1
+    masks[1, :3] = 1
+    masks[1, 3:] = 2
+    fig = tl.show_mask_overlay(images, masks)
+    over0 = fig.axes[0].images[1].get_array()
+    over1 = fig.axes[1].images[1].get_array()
+    np.testing.assert_allclose(over0[0, 0], over1[0, 0])  # label 1 same colour in both panels
+    assert over0[5, 5, 3] == 0  # background left clear
+    assert not np.allclose(over1[0, 0], over1[5, 5])  # labels 1 and 2 differ
+
+
+def test_show_mask_overlay_bad_input():
+    with pytest.raises(ValueError, match="masks"):
+        tl.show_mask_overlay(np.zeros((2, 6, 6, 3)), np.zeros((2, 5, 6), dtype=int))
+    with pytest.raises(ValueError, match="masks"):
+        tl.show_mask_overlay(np.zeros((2, 6, 6, 3)), np.zeros((2, 6, 6)))

@@ -1,0 +1,177 @@
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import tutorial_lib as tl
+from tutorial_lib.batches import iter_image_batches
+
+
+def _idg_fit(ImageDataGenerator, x, rescale=None):
+    gen = ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True, rescale=rescale)
+    gen.fit(x)
+    return gen
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("rescale", [None, 1 / 255])
+def test_matches_image_data_generator_fit(ImageDataGenerator, channels, rescale):
+    x = np.random.default_rng(channels).integers(0, 256, (50, 12, 10, channels)).astype(np.uint8)
+    gen = _idg_fit(ImageDataGenerator, x, rescale)
+    stats = tl.featurewise_stats(x, rescale=rescale, batch_size=7)
+    # ImageDataGenerator works in float32; we agree with it to 1e-6 (relative or absolute)
+    np.testing.assert_allclose(stats.mean, gen.mean.ravel(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(stats.std, gen.std.ravel(), rtol=1e-6, atol=1e-6)
+
+
+def test_apply_to_reproduces_fitted_generator(ImageDataGenerator, tmp_path):
+    rng = np.random.default_rng(0)
+    train = rng.normal(100, 30, (40, 8, 8, 3)).astype(np.float32)
+    test = rng.normal(120, 10, (5, 8, 8, 3)).astype(np.float32)
+    fitted = _idg_fit(ImageDataGenerator, train)
+    path = tl.featurewise_stats(train).save(tmp_path / "train_stats")
+    fresh = ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True)
+    tl.load_stats(path).apply_to(fresh)
+    expected = fitted.standardize(test.copy())
+    got = fresh.standardize(test.copy())
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    # test data is standardized with the *training* statistics, so it is not mean 0 itself
+    assert abs(got.mean()) > 0.3
+
+
+def test_apply_to_refuses_generator_without_featurewise_flags(ImageDataGenerator):
+    stats = tl.featurewise_stats(np.ones((2, 4, 4, 1)))
+    with pytest.raises(ValueError, match="generator.*featurewise_center=False"):
+        stats.apply_to(ImageDataGenerator())
+
+
+def test_standardize_equals_formula():
+    x = np.random.default_rng(0).random((6, 5, 5, 2))
+    s = tl.featurewise_stats(x)
+    out = s.standardize(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, (x - x.mean(axis=(0, 1, 2))) / (x.std(axis=(0, 1, 2)) + 1e-6), rtol=1e-5)
+    np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-5)
+    np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1, atol=1e-4)
+
+
+def test_standardize_rejects_wrong_channels():
+    s = tl.featurewise_stats(np.ones((2, 4, 4, 3)) * np.arange(3))
+    with pytest.raises(ValueError, match=r"`x`.*3 channel"):
+        s.standardize(np.ones((2, 4, 4, 1)))
+    with pytest.raises(ValueError, match="`x`"):
+        s.standardize(np.ones((4, 4, 3)))
+
+
+def test_streams_over_generators_keras_iterators_and_tuples(ImageDataGenerator):
+    x = np.random.default_rng(3).random((33, 6, 6, 3)).astype(np.float32)
+    whole = tl.featurewise_stats(x)
+
+    def gen():
+        for i in range(0, 33, 10):
+            yield x[i : i + 10], np.zeros(len(x[i : i + 10]))
+
+    streamed = tl.featurewise_stats(gen())
+    keras_iter = ImageDataGenerator().flow(x, batch_size=8, shuffle=False)  # infinite when iterated
+    from_keras = tl.featurewise_stats(keras_iter)
+    for s in (streamed, from_keras):
+        np.testing.assert_allclose(s.mean, whole.mean, rtol=1e-6)
+        np.testing.assert_allclose(s.std, whole.std, rtol=1e-6)
+        assert s.count == 33 * 36
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    x=arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)),
+             elements=st.floats(-1e4, 1e4)),
+    batch_size=st.integers(1, 12),
+)
+def test_streaming_equals_in_memory(x, batch_size):
+    s = tl.featurewise_stats(x, batch_size=batch_size)
+    assert s.mean.shape == (x.shape[-1],)
+    np.testing.assert_allclose(s.mean, x.mean(axis=(0, 1, 2)), rtol=1e-9, atol=1e-7)
+    np.testing.assert_allclose(s.std, x.std(axis=(0, 1, 2)), rtol=1e-7, atol=1e-6)
+    assert np.all(s.std >= 0)
+
+
+def test_numerically_stable_for_large_offsets():
+    rng = np.random.default_rng(0)
+    x = 1e8 + rng.normal(0, 1, (200, 4, 4, 1))
+    s = tl.featurewise_stats(x, batch_size=3)
+    np.testing.assert_allclose(s.std, x.std(), rtol=1e-6)
+
+
+def test_save_load_round_trip(tmp_path):
+    s = tl.featurewise_stats(np.random.default_rng(0).random((4, 3, 3, 6)))
+    path = s.save(tmp_path / "stats.npz")
+    assert path.endswith("stats.npz") and os.path.isfile(path)
+    loaded = tl.FeaturewiseStats.load(path)
+    np.testing.assert_array_equal(loaded.mean, s.mean)
+    np.testing.assert_array_equal(loaded.std, s.std)
+    assert loaded.count == s.count
+    with np.load(path, allow_pickle=False) as data:
+        assert sorted(data.files) == ["count", "mean", "std"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ({"mean": np.zeros(3), "std": np.ones(3)}, "missing keys \\['count'\\]"),
+        ({"mean": np.zeros(3), "std": np.ones(3), "count": 5, "zca": np.eye(2)}, "unexpected keys \\['zca'\\]"),
+        ({"mean": np.zeros(3), "std": np.ones(2), "count": 5}, "std.*shape"),
+        ({"mean": np.zeros(3), "std": -np.ones(3), "count": 5}, "std"),
+    ],
+)
+def test_load_rejects_bad_files(tmp_path, content, message):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **content)
+    with pytest.raises(ValueError, match=message):
+        tl.load_stats(path)
+
+
+def test_load_rejects_pickled_and_non_npz(tmp_path):
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, mean=np.array([{"a": 1}], dtype=object), std=np.ones(1), count=1)
+    with pytest.raises(ValueError, match="path"):
+        tl.load_stats(pickled)
+    text = tmp_path / "notes.npz"
+    text.write_text("hello")
+    with pytest.raises(ValueError, match="path"):
+        tl.load_stats(text)
+    with pytest.raises(ValueError, match="path"):
+        tl.load_stats(tmp_path / "missing.npz")
+
+
+def test_save_refuses_to_overwrite_other_files(tmp_path):
+    other = tmp_path / "precious.npz"
+    np.savez(other, weights=np.arange(3))
+    before = other.read_bytes()
+    s = tl.featurewise_stats(np.ones((1, 2, 2, 1)))
+    with pytest.raises(ValueError, match="path.*refusing"):
+        s.save(other)
+    assert other.read_bytes() == before
+
+
+def test_featurewise_stats_bad_input():
+    with pytest.raises(ValueError, match="data"):
+        tl.featurewise_stats(np.zeros((0, 4, 4, 1)))
+    with pytest.raises(ValueError, match="data"):
+        tl.featurewise_stats(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="data.*NaN"):
+        tl.featurewise_stats(np.full((2, 2, 2, 1), np.nan))
+    with pytest.raises(ValueError, match="data"):
+        tl.featurewise_stats(iter([]))
+    with pytest.raises(ValueError, match="channel"):
+        tl.featurewise_stats(iter([np.zeros((1, 2, 2, 1)), np.zeros((1, 2, 2, 3))]))
+    with pytest.raises(ValueError, match="rescale"):
+        tl.featurewise_stats(np.ones((1, 2, 2, 1)), rescale=0)
+
+
+def test_iter_image_batches_reads_keras_iterator_once(ImageDataGenerator):
+    x = np.zeros((10, 4, 4, 1))
+    it = ImageDataGenerator().flow(x, np.arange(10), batch_size=4, shuffle=False)
+    sizes = [len(b) for b in iter_image_batches(it)]
+    assert sizes == [4, 4, 2]
