@@ -21,10 +21,16 @@ def _images_of(batch) -> np.ndarray:
     return np.asarray(batch)
 
 
-def count_batches(data) -> int | None:
-    """Number of batches :func:`iter_image_batches` will yield, or None if unknown."""
+def count_batches(data, batch_size: int = 256) -> int | None:
+    """Number of batches :func:`iter_image_batches` will yield, or None if unknown.
+
+    Examples
+    --------
+    >>> count_batches(np.zeros((5, 2, 2, 1)), batch_size=2), count_batches(iter([]))
+    (3, None)
+    """
     if isinstance(data, np.ndarray):
-        return 1
+        return -(-len(data) // batch_size)
     try:
         return len(data)
     except TypeError:

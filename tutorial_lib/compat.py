@@ -62,10 +62,7 @@ def versions() -> dict[str, str | None]:
 @contextlib.contextmanager
 def _stderr_silenced():
     """Send file descriptor 2 to /dev/null (C++ start-up logs bypass Python)."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = 2
+    fd = 2  # the process's stderr, whatever Python's sys.stderr has become (ipykernel replaces it)
     try:
         saved = os.dup(fd)
     except OSError:  # no real stderr: nothing to silence

@@ -19,7 +19,7 @@ import numpy as np
 
 from .batches import count_batches, iter_image_batches
 
-__all__ = ["FeaturewiseStats", "featurewise_stats", "load_stats"]
+__all__ = ["FeaturewiseStats", "ZCA", "featurewise_stats", "load_stats"]
 
 #: ``ImageDataGenerator`` divides by ``std + 1e-6``; so do we.
 STD_EPSILON = 1e-6
@@ -234,7 +234,7 @@ def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256,
     mean = m2 = None
     channels = None
     batches = iter_image_batches(data, batch_size=batch_size)
-    for batch in _progress(batches, count_batches(data), "featurewise stats", progress):
+    for batch in _progress(batches, count_batches(data, batch_size), "featurewise stats", progress):
         if batch.ndim == 3:
             batch = batch[..., None]
         if batch.ndim != 4:
@@ -266,3 +266,6 @@ def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256,
     if count == 0:
         raise ValueError("`data` is empty: it yielded no images.")
     return FeaturewiseStats(mean=mean, std=np.sqrt(m2 / count), count=count)
+
+
+from .zca import ZCA  # noqa: E402  (re-exported: the statistics module is where readers look)
