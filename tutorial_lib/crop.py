@@ -1,0 +1,478 @@
+"""Random and center crops of images, batches, image/mask pairs and Keras iterators.
+
+``ImageDataGenerator`` cannot crop: its ``preprocessing_function`` must return
+an image of the shape it received. This module crops *after* the generator:
+
+- :func:`random_crop` / :func:`center_crop` -- one image or a batch (the same
+  window for every image of the batch);
+- :func:`random_crop_batch` -- an independent random window per image, without
+  a Python loop over images and without changing the dtype;
+- :func:`paired_random_crop` -- the same window for an image and its mask, a
+  different window for each pair;
+- :class:`RandomCropIterator` -- wraps any ``(x, y)`` batch iterator with
+  ``len()`` and indexing (``DirectoryIterator``, ``NumpyArrayIterator``, a
+  ``keras.utils.PyDataset``) and keeps its ``samples``, ``class_indices``,
+  ``filenames`` and ``reset()``, so ``model.fit`` / ``model.predict`` take it
+  as it is.
+
+Every function accepts any number of channels and returns a new array (never a
+view into the caller's data).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+from ._checks import as_generator, check_batch, check_image, check_size
+
+__all__ = [
+    "random_crop",
+    "center_crop",
+    "random_crop_batch",
+    "paired_random_crop",
+    "RandomCropIterator",
+]
+
+
+def _check_fits(size: tuple[int, int], shape: tuple[int, int], name: str, image_name: str) -> None:
+    h, w = size
+    if h > shape[0] or w > shape[1]:
+        raise ValueError(
+            f"`{name}` {size} is larger than the {image_name} ({shape[0]}x{shape[1]} pixels); "
+            f"resize first (e.g. flow_from_directory(target_size=...)) or choose a smaller crop."
+        )
+
+
+def _draw_windows(rng: np.random.Generator, n: int, shape: tuple[int, int], size: tuple[int, int]):
+    """Top-left corners of ``n`` windows of ``size`` inside ``shape``, uniformly."""
+    tops = rng.integers(0, shape[0] - size[0] + 1, size=n)
+    lefts = rng.integers(0, shape[1] - size[1] + 1, size=n)
+    return tops, lefts
+
+
+def _gather(images: np.ndarray, tops: np.ndarray, lefts: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Cut window ``i`` out of ``images[i]`` for all ``i`` at once (no Python loop).
+
+    A strided view lists every possible window of every image without copying;
+    advanced indexing then copies exactly one window per image, in the input dtype.
+    """
+    n, height, width = images.shape[:3]
+    h, w = size
+    rest = images.shape[3:]
+    s = images.strides
+    windows = np.lib.stride_tricks.as_strided(
+        images,
+        shape=(n, height - h + 1, width - w + 1, h, w) + rest,
+        strides=(s[0], s[1], s[2], s[1], s[2]) + s[3:],
+        writeable=False,
+    )
+    return windows[np.arange(n), tops, lefts]
+
+
+def random_crop(image, size, seed=None) -> np.ndarray:
+    """Cut one random ``size`` window out of an image (or the same window out of every image of a batch).
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)``, ``(H, W, C)`` or a batch ``(N, H, W, C)``; any dtype, any
+        number of channels. A batch gets ONE window for all its images; use
+        :func:`random_crop_batch` for one window per image.
+    size : int or (int, int)
+        Crop ``(height, width)``; not larger than the image.
+    seed : None, int or numpy.random.Generator
+        Source of randomness; same seed, same crop.
+
+    Returns
+    -------
+    ndarray
+        A new array of shape ``size`` (+ channels), same dtype as ``image``.
+
+    Examples
+    --------
+    >>> img = np.arange(25, dtype=np.uint8).reshape(5, 5)
+    >>> crop = random_crop(img, 3, seed=0)
+    >>> crop.shape, crop.dtype
+    ((3, 3), dtype('uint8'))
+    >>> np.array_equal(crop, random_crop(img, 3, seed=0))
+    True
+    """
+    arr = np.asarray(image)
+    if arr.ndim == 4:
+        arr = check_batch(arr, "image")
+        spatial = arr.shape[1:3]
+    else:
+        arr = check_image(arr, "image")
+        spatial = arr.shape[:2]
+    size = check_size(size, "size")
+    _check_fits(size, spatial, "size", "image")
+    rng = as_generator(seed)
+    (top,), (left,) = _draw_windows(rng, 1, spatial, size)
+    if arr.ndim == 4:
+        return arr[:, top : top + size[0], left : left + size[1]].copy()
+    return arr[top : top + size[0], left : left + size[1]].copy()
+
+
+def center_crop(images, size) -> np.ndarray:
+    """Cut the central ``size`` window out of one image or out of every image of a batch.
+
+    Use it at prediction time for a model trained on random crops: the center
+    window is the deterministic "average" crop. When the margin is odd the
+    extra pixel goes to the bottom/right (as ``keras.layers.CenterCrop``).
+
+    Parameters
+    ----------
+    images : array_like
+        ``(H, W)``, ``(H, W, C)`` (one image) or ``(N, H, W, C)`` (a batch).
+        A 3-D array is read as ONE image with channels; pass a grey batch
+        ``(N, H, W)`` as ``images[..., None]``.
+    size : int or (int, int)
+        Crop ``(height, width)``; not larger than the image.
+
+    Returns
+    -------
+    ndarray
+        A new array, same dtype.
+
+    Examples
+    --------
+    >>> img = np.arange(16).reshape(4, 4)
+    >>> center_crop(img, 2).tolist()
+    [[5, 6], [9, 10]]
+    >>> center_crop(np.zeros((8, 32, 32, 6), np.float32), (24, 20)).shape
+    (8, 24, 20, 6)
+    """
+    arr = np.asarray(images)
+    if arr.ndim == 4:
+        arr = check_batch(arr, "images")
+        spatial = arr.shape[1:3]
+    else:
+        arr = check_image(arr, "images")
+        spatial = arr.shape[:2]
+    size = check_size(size, "size")
+    _check_fits(size, spatial, "size", "image")
+    top = (spatial[0] - size[0]) // 2
+    left = (spatial[1] - size[1]) // 2
+    if arr.ndim == 4:
+        return arr[:, top : top + size[0], left : left + size[1]].copy()
+    return arr[top : top + size[0], left : left + size[1]].copy()
+
+
+def random_crop_batch(images, size, seed=None) -> np.ndarray:
+    """Cut an independent random window out of every image of a batch.
+
+    Vectorized: one copy of exactly the cropped pixels, in the input dtype
+    (a ``uint8`` batch stays ``uint8``), for any number of channels.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(N, H, W)`` or ``(N, H, W, C)``.
+    size : int or (int, int)
+        Crop ``(height, width)``; not larger than the images.
+    seed : None, int or numpy.random.Generator
+        Source of randomness; same seed, same windows.
+
+    Returns
+    -------
+    ndarray
+        ``(N, height, width[, C])``, same dtype, a new contiguous array.
+
+    Examples
+    --------
+    >>> batch = np.zeros((4, 10, 10, 6), dtype=np.uint8)
+    >>> batch[:, 5, 5] = 1                      # a marker in the same place in every image
+    >>> crops = random_crop_batch(batch, 6, seed=3)
+    >>> crops.shape, crops.dtype
+    ((4, 6, 6, 6), dtype('uint8'))
+    >>> len({tuple(np.argwhere(c[..., 0])[0]) for c in crops}) > 1   # different windows
+    True
+    """
+    arr = check_batch(images, "images")
+    size = check_size(size, "size")
+    _check_fits(size, arr.shape[1:3], "size", "images")
+    rng = as_generator(seed)
+    tops, lefts = _draw_windows(rng, arr.shape[0], arr.shape[1:3], size)
+    return _gather(arr, tops, lefts, size)
+
+
+def _check_mask_for(mask: np.ndarray, image_shape: tuple[int, ...], name: str, image_name: str) -> None:
+    if mask.shape[: len(image_shape)] != tuple(image_shape):
+        raise ValueError(
+            f"`{name}` shape {mask.shape} does not match `{image_name}` shape; "
+            f"expected it to start with {tuple(image_shape)}."
+        )
+
+
+def paired_random_crop(images, masks, size, seed=None):
+    """Crop images and their masks with the SAME window per pair (a new window for each pair).
+
+    Parameters
+    ----------
+    images : array_like
+        One image ``(H, W[, C])`` or a batch ``(N, H, W, C)``.
+    masks : array_like
+        Matching ``(H, W[, K])`` or ``(N, H, W[, K])``: any dtype, any number of
+        channels; only the leading (batch and) spatial dimensions must match.
+    size : int or (int, int)
+        Crop ``(height, width)``.
+    seed : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Cropped images and masks, each in its own dtype.
+
+    Notes
+    -----
+    A 4-D ``images`` is a batch; a 2-D or 3-D one is a single image (pass a
+    grey batch as ``images[..., None]``). The windows are drawn exactly
+    as :func:`random_crop_batch` draws them, so cropping an image that
+    carries the mask as an extra channel gives the same pixels.
+
+    Examples
+    --------
+    >>> img = np.arange(36, dtype=np.uint8).reshape(6, 6)
+    >>> mask = (img % 2).astype(np.int32)
+    >>> ci, cm = paired_random_crop(img, mask, 4, seed=0)
+    >>> np.array_equal(ci % 2, cm)   # still aligned
+    True
+    """
+    imgs = np.asarray(images)
+    msks = np.asarray(masks)
+    size = check_size(size, "size")
+    single = imgs.ndim != 4
+    if single:
+        imgs = check_image(imgs, "images")
+        msks = check_image(msks, "masks")
+        _check_mask_for(msks, imgs.shape[:2], "masks", "images")
+        _check_fits(size, imgs.shape[:2], "size", "images")
+        rng = as_generator(seed)
+        tops, lefts = _draw_windows(rng, 1, imgs.shape[:2], size)
+        return _gather(imgs[None], tops, lefts, size)[0], _gather(msks[None], tops, lefts, size)[0]
+    imgs = check_batch(imgs, "images")
+    msks = check_batch(msks, "masks")
+    _check_mask_for(msks, imgs.shape[:3], "masks", "images")
+    _check_fits(size, imgs.shape[1:3], "size", "images")
+    rng = as_generator(seed)
+    tops, lefts = _draw_windows(rng, imgs.shape[0], imgs.shape[1:3], size)
+    return _gather(imgs, tops, lefts, size), _gather(msks, tops, lefts, size)
+
+
+# --------------------------------------------------------------------------
+# A Keras-friendly wrapper. It becomes a keras.utils.PyDataset subclass when
+# Keras is installed, but Keras (and TensorFlow) are imported only when the
+# first wrapper is created, never at ``import tutorial_lib``.
+
+_MIXED_CLASSES: dict[type, type] = {}
+
+
+def _pydataset_base():
+    if importlib.util.find_spec("keras") is None:
+        return None
+    from .compat import quiet_tensorflow
+
+    if importlib.util.find_spec("tensorflow") is not None:
+        quiet_tensorflow()
+    import keras
+
+    return getattr(keras.utils, "PyDataset", None) or getattr(keras.utils, "Sequence", None)
+
+
+class _KerasDatasetMixin:
+    """Makes a class with ``__len__``/``__getitem__`` a ``keras.utils.PyDataset`` on creation."""
+
+    def __new__(cls, *args, **kwargs):
+        base = _pydataset_base()
+        if base is None or issubclass(cls, base):
+            return super().__new__(cls)
+        mixed = _MIXED_CLASSES.get(cls)
+        if mixed is None:
+            mixed = type(cls.__name__, (cls, base), {"__module__": cls.__module__, "__doc__": cls.__doc__})
+            mixed.__qualname__ = cls.__qualname__
+            _MIXED_CLASSES[cls] = mixed
+        return super().__new__(mixed)
+
+    def _init_keras(self):
+        base = _pydataset_base()
+        if base is not None and isinstance(self, base):
+            base.__init__(self)
+
+    def __reduce__(self):  # the mixed class is made at run time; pickle as the plain class
+        state = self.__dict__.copy()
+        plain = type(self).__mro__[1] if type(self) in _MIXED_CLASSES.values() else type(self)
+        return (_rebuild, (plain, state))
+
+    def __iter__(self):
+        """One pass over the batches, ``0 .. len(self) - 1`` (finite, unlike Keras' legacy iterators)."""
+        for i in range(len(self)):
+            yield self[i]
+
+
+def _rebuild(cls, state):
+    obj = cls.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
+
+
+class RandomCropIterator(_KerasDatasetMixin):
+    """Wrap an ``(x, y)`` batch iterator so that every image comes out cropped.
+
+    Resize-then-crop training: let ``flow_from_directory(target_size=(256, 256))``
+    (or any iterator) load and augment images, and wrap it to cut an
+    independent random ``size`` window out of each image of each batch. At
+    prediction time use ``mode="center"``. The wrapper keeps what the wrapped
+    iterator offers -- ``len()``, ``samples``, ``class_indices``,
+    ``filenames``, ``classes``, ``batch_size``, ``reset()`` -- and is a
+    ``keras.utils.PyDataset`` when Keras is installed, so ``model.fit(it)``
+    and ``model.predict(it)`` need no ``steps_per_epoch``.
+
+    Parameters
+    ----------
+    iterator : object with ``len()`` and ``iterator[i]``
+        Yields ``x``, ``(x, y)`` or ``(x, y, sample_weight)`` with ``x`` of
+        shape ``(N, H, W[, C])``: a ``DirectoryIterator``,
+        ``NumpyArrayIterator``, ``keras.utils.PyDataset`` or a list of batches.
+    size : int or (int, int)
+        Crop ``(height, width)``.
+    mode : {"random", "center"}
+        Random windows (training) or the center window (evaluation, prediction).
+    seed : None, int or numpy.random.Generator
+        Source of the crop windows. Batch ``i`` of epoch ``e`` always gets the
+        same windows for the same seed, whatever order Keras asks for batches.
+    crop_targets : bool or None
+        Crop ``y`` with the same windows as ``x`` (segmentation masks,
+        ``class_mode="input"``). ``None`` (default) does so when ``y`` has the
+        same batch and spatial shape as ``x``.
+
+    Examples
+    --------
+    >>> batches = [(np.zeros((4, 32, 32, 3), np.uint8), np.arange(4))] * 3
+    >>> it = RandomCropIterator(batches, 24, seed=0)
+    >>> len(it)
+    3
+    >>> x, y = it[0]
+    >>> x.shape, x.dtype, y.tolist()
+    ((4, 24, 24, 3), dtype('uint8'), [0, 1, 2, 3])
+    """
+
+    def __init__(self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None):
+        if not (hasattr(iterator, "__len__") and hasattr(iterator, "__getitem__")):
+            raise ValueError(
+                f"`iterator` must support len() and indexing (a Keras DirectoryIterator, NumpyArrayIterator, "
+                f"PyDataset or a list of batches), got {type(iterator).__name__}."
+            )
+        if mode not in ("random", "center"):
+            raise ValueError(f"`mode` must be 'random' or 'center', got {mode!r}.")
+        if crop_targets not in (None, True, False):
+            raise ValueError(f"`crop_targets` must be None, True or False, got {crop_targets!r}.")
+        self._init_keras()
+        self._iterator = iterator
+        self._size = check_size(size, "size")
+        self._mode = mode
+        self._crop_targets = crop_targets
+        # One entropy value; batch i of epoch e uses Generator([entropy, e, i]).
+        self._entropy = int(as_generator(seed).integers(0, 2**63 - 1))
+        self._epoch = 0
+
+    # -- what the wrapped iterator offers --------------------------------
+    @property
+    def iterator(self):
+        """The wrapped iterator."""
+        return self._iterator
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Crop ``(height, width)``."""
+        return self._size
+
+    @property
+    def mode(self) -> str:
+        """``"random"`` or ``"center"``."""
+        return self._mode
+
+    @property
+    def samples(self) -> int:
+        """Number of images (``samples`` of a DirectoryIterator, ``n`` of other Keras iterators)."""
+        for name in ("samples", "n"):
+            value = getattr(self._iterator, name, None)
+            if value is not None:
+                return int(value)
+        raise AttributeError(f"the wrapped {type(self._iterator).__name__} has no `samples` or `n`")
+
+    def __getattr__(self, name):
+        # class_indices, filenames, classes, batch_size, filepaths, ...
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return getattr(self.__dict__["_iterator"], name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __len__(self) -> int:
+        return len(self._iterator)
+
+    def reset(self) -> None:
+        """Reset the wrapped iterator (back to its first batch, e.g. before predicting in file order)."""
+        reset = getattr(self._iterator, "reset", None)
+        if callable(reset):
+            reset()
+
+    def on_epoch_end(self) -> None:
+        """Called by Keras after each epoch: new windows next epoch, and the wrapped iterator reshuffles."""
+        self._epoch += 1
+        hook = getattr(self._iterator, "on_epoch_end", None)
+        if callable(hook):
+            hook()
+
+    # -- the crop ----------------------------------------------------------
+    def _crop(self, x: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        x = check_batch(x, "x (a batch of the wrapped iterator)")
+        _check_fits(self._size, x.shape[1:3], "size", "iterator's images")
+        if self._mode == "center":
+            return self._crop_like(x, x.shape, None, None), None, None
+        rng = np.random.default_rng([self._entropy, self._epoch, index])
+        tops, lefts = _draw_windows(rng, x.shape[0], x.shape[1:3], self._size)
+        return _gather(x, tops, lefts, self._size), tops, lefts
+
+    def _crop_like(self, y: np.ndarray, x_shape, tops, lefts) -> np.ndarray:
+        if self._mode == "center":
+            top = (x_shape[1] - self._size[0]) // 2
+            left = (x_shape[2] - self._size[1]) // 2
+            return y[:, top : top + self._size[0], left : left + self._size[1]].copy()
+        return _gather(y, tops, lefts, self._size)
+
+    def __getitem__(self, index):
+        n = len(self)
+        if isinstance(index, (int, np.integer)) and not -n <= index < n:
+            raise IndexError(f"batch index {index} out of range for {n} batches")
+        index = int(index) % n if n else int(index)
+        batch = self._iterator[index]
+        if not isinstance(batch, (tuple, list)):
+            return self._crop(np.asarray(batch), index)[0]
+        x = np.asarray(batch[0])
+        crops, tops, lefts = self._crop(x, index)
+        rest = list(batch[1:])
+        if rest:
+            y = rest[0]
+            y_arr = np.asarray(y) if y is not None else None
+            like_x = y_arr is not None and y_arr.ndim >= 3 and y_arr.shape[:3] == x.shape[:3]
+            do = like_x if self._crop_targets is None else self._crop_targets
+            if do:
+                if not like_x:
+                    raise ValueError(
+                        f"`crop_targets=True` needs y with the batch and spatial shape of x {x.shape[:3]}, "
+                        f"got {None if y_arr is None else y_arr.shape}."
+                    )
+                rest[0] = self._crop_like(y_arr, x.shape, tops, lefts)
+        return (crops, *rest)
+
+    def __repr__(self) -> str:
+        return (
+            f"RandomCropIterator({type(self._iterator).__name__}, size={self._size}, mode={self._mode!r}, "
+            f"batches={len(self)})"
+        )
+

@@ -1,0 +1,480 @@
+"""Augment images and their segmentation masks together: ONE random draw per pair.
+
+Two ``ImageDataGenerator`` objects sharing a seed keep an image and its mask
+aligned only as long as both draw exactly the same random numbers in the same
+order, and the mask generator interpolates labels like pixel values. Here one
+set of parameters is drawn per pair and applied to both:
+
+- geometric arguments named as in ``ImageDataGenerator``: ``rotation_range``,
+  ``width_shift_range``, ``height_shift_range``, ``zoom_range``,
+  ``shear_range``, ``horizontal_flip``, ``vertical_flip``, plus a random crop;
+- the image is resampled with the spline order you ask for
+  (``interpolation_order``, 1 = bilinear, as ``ImageDataGenerator``);
+- the mask is ALWAYS resampled with nearest neighbour (order 0), keeps its
+  integer dtype, and pixels that come from outside the picture get the
+  background label ``mask_fill`` (never a reflected or repeated label), so
+  the output labels are a subset of the input labels plus ``mask_fill``.
+
+Everything runs on NumPy and :func:`scipy.ndimage.affine_transform`;
+TensorFlow is not needed (:class:`PairedBatchIterator` becomes a
+``keras.utils.PyDataset`` when Keras is installed, for ``model.fit``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ._checks import as_generator, check_batch, check_fraction, check_image, check_positive_int, check_size
+from .crop import _check_fits, _KerasDatasetMixin
+
+__all__ = ["PairedAugmenter", "PairedBatchIterator", "check_image_mask_pair"]
+
+_FILL_MODES = ("constant", "nearest", "reflect", "wrap")
+
+
+def _check_mask_dtype(mask: np.ndarray, name: str) -> None:
+    if not (np.issubdtype(mask.dtype, np.integer) or mask.dtype == bool):
+        raise ValueError(
+            f"`{name}` must hold integer labels, got dtype {mask.dtype}. Float masks cannot tell a label "
+            f"from an interpolated value; convert with np.rint(mask).astype(np.uint8) if the values are whole."
+        )
+
+
+def check_image_mask_pair(image, mask, batch: bool = False, image_name: str = "image", mask_name: str = "mask"):
+    """Check that ``mask`` is an integer label map of the same height and width as ``image``.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W[, C])``, or ``(N, H, W[, C])`` when ``batch`` is True.
+    mask : array_like
+        ``(H, W)`` or ``(H, W, 1)`` (``(N, H, W[, 1])`` for a batch), integer or bool.
+    batch : bool
+        Whether the arrays are batches.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        The image and mask as arrays (not copied).
+
+    Raises
+    ------
+    ValueError
+        On float labels, a mask with more than one channel, or mismatched shapes.
+
+    Examples
+    --------
+    >>> img, m = check_image_mask_pair(np.zeros((4, 4, 3)), np.zeros((4, 4), np.uint8))
+    >>> check_image_mask_pair(np.zeros((4, 4, 3)), np.zeros((4, 5), np.uint8))
+    Traceback (most recent call last):
+    ...
+    ValueError: `mask` shape (4, 5) does not match `image` shape (4, 4, 3): height and width must be equal.
+    """
+    if batch:
+        img = check_batch(image, image_name)
+        msk = check_batch(mask, mask_name)
+        lead = 3
+    else:
+        img = check_image(image, image_name)
+        msk = check_image(mask, mask_name)
+        lead = 2
+    if msk.ndim == lead + 1 and msk.shape[-1] != 1:
+        raise ValueError(
+            f"`{mask_name}` has shape {msk.shape}: {msk.shape[-1]} channels where one label map is expected "
+            f"({'(N, H, W)' if batch else '(H, W)'} or with a trailing 1). Convert a one-hot mask with "
+            f"mask.argmax(axis=-1)."
+        )
+    _check_mask_dtype(msk, mask_name)
+    if msk.shape[:lead] != img.shape[:lead]:
+        what = "batch size, height and width" if batch else "height and width"
+        raise ValueError(
+            f"`{mask_name}` shape {msk.shape} does not match `{image_name}` shape {img.shape}: {what} must be equal."
+        )
+    return img, msk
+
+
+def _range_pair(value, name: str, default_center: float = 0.0) -> tuple[float, float]:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"`{name}` must be a finite number >= 0, got {value!r}.")
+        return default_center - float(value), default_center + float(value)
+    try:
+        lo, hi = value
+        lo, hi = float(lo), float(hi)
+    except (TypeError, ValueError):
+        raise ValueError(f"`{name}` must be a number or a (low, high) pair, got {value!r}.") from None
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
+        raise ValueError(f"`{name}` must be a finite (low, high) pair with low <= high, got {value!r}.")
+    return lo, hi
+
+
+class PairedAugmenter:
+    """Random geometric augmentation applied identically to an image and its mask.
+
+    Parameters
+    ----------
+    rotation_range : float
+        Degrees; the angle is uniform in ``[-rotation_range, rotation_range]``.
+    width_shift_range, height_shift_range : float
+        A value below 1 is a fraction of the width/height, 1 or more is pixels;
+        the shift is uniform in ``[-r, r]`` (as ``ImageDataGenerator``).
+    zoom_range : float or (float, float)
+        ``z`` means ``[1 - z, 1 + z]``. Values above 1 zoom OUT (the
+        ``ImageDataGenerator`` convention: the factor scales the sampling grid).
+    keep_aspect_ratio : bool
+        Draw one zoom factor for both axes (``ImageDataGenerator`` draws them
+        independently, which stretches the picture).
+    shear_range : float
+        Shear angle in degrees, uniform in ``[-shear_range, shear_range]``.
+    horizontal_flip, vertical_flip : bool
+        Flip with probability 0.5.
+    crop_size : int or (int, int), optional
+        Cut a random window of this size out of the transformed picture
+        (only the window is computed).
+    interpolation_order : int
+        Spline order for the IMAGE, 0 (nearest) to 5; 1 (bilinear) by default.
+        The mask always uses 0.
+    fill_mode : {"constant", "nearest", "reflect", "wrap"}
+        How the IMAGE is filled outside its borders. The mask is always filled
+        with ``mask_fill``.
+    cval : float
+        Image fill value for ``fill_mode="constant"``.
+    mask_fill : int
+        Background label given to mask pixels that come from outside the picture.
+
+    Examples
+    --------
+    >>> images, labels, masks = __import__("tutorial_lib").make_shapes(2, size=32, seed=0)
+    >>> aug = PairedAugmenter(rotation_range=30, zoom_range=0.2, horizontal_flip=True, crop_size=24)
+    >>> img, m = aug.augment(images[0], masks[0], seed=1)
+    >>> img.shape, img.dtype, m.shape, m.dtype
+    ((24, 24, 3), dtype('uint8'), (24, 24), dtype('uint8'))
+    >>> set(np.unique(m)) <= set(np.unique(masks[0])) | {0}
+    True
+    """
+
+    def __init__(
+        self,
+        rotation_range: float = 0.0,
+        width_shift_range: float = 0.0,
+        height_shift_range: float = 0.0,
+        zoom_range=0.0,
+        shear_range: float = 0.0,
+        horizontal_flip: bool = False,
+        vertical_flip: bool = False,
+        crop_size=None,
+        interpolation_order: int = 1,
+        fill_mode: str = "constant",
+        cval: float = 0.0,
+        mask_fill: int = 0,
+        keep_aspect_ratio: bool = False,
+    ):
+        self.rotation_range = _range_pair(rotation_range, "rotation_range")[1]
+        self.width_shift_range = _range_pair(width_shift_range, "width_shift_range")[1]
+        self.height_shift_range = _range_pair(height_shift_range, "height_shift_range")[1]
+        self.zoom_range = _range_pair(zoom_range, "zoom_range", default_center=1.0)
+        if self.zoom_range[0] <= 0:
+            raise ValueError(f"`zoom_range` must give factors > 0, got {zoom_range!r}.")
+        self.shear_range = _range_pair(shear_range, "shear_range")[1]
+        for flag, name in ((horizontal_flip, "horizontal_flip"), (vertical_flip, "vertical_flip"),
+                           (keep_aspect_ratio, "keep_aspect_ratio")):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise ValueError(f"`{name}` must be True or False, got {flag!r}.")
+        self.horizontal_flip = bool(horizontal_flip)
+        self.vertical_flip = bool(vertical_flip)
+        self.keep_aspect_ratio = bool(keep_aspect_ratio)
+        self.crop_size = None if crop_size is None else check_size(crop_size, "crop_size")
+        self.interpolation_order = check_positive_int(interpolation_order, "interpolation_order", minimum=0)
+        if self.interpolation_order > 5:
+            raise ValueError(f"`interpolation_order` must be 0..5, got {interpolation_order}.")
+        if fill_mode not in _FILL_MODES:
+            raise ValueError(f"`fill_mode` must be one of {_FILL_MODES}, got {fill_mode!r}.")
+        self.fill_mode = fill_mode
+        if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
+            raise ValueError(f"`cval` must be a number, got {cval!r}.")
+        self.cval = float(cval)
+        if isinstance(mask_fill, bool) or not isinstance(mask_fill, numbers.Integral):
+            raise ValueError(f"`mask_fill` must be an integer label, got {mask_fill!r}.")
+        self.mask_fill = int(mask_fill)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"PairedAugmenter({args})"
+
+    # -- parameters --------------------------------------------------------
+    def random_params(self, shape, seed=None) -> dict:
+        """Draw the parameters for ONE pair of height and width ``shape[:2]``.
+
+        Nine numbers are drawn every time, in a fixed order, whatever is
+        switched on, so enabling a flip does not change the angles drawn.
+
+        Examples
+        --------
+        >>> p = PairedAugmenter(rotation_range=10).random_params((32, 32), seed=0)
+        >>> sorted(p)
+        ['crop_left', 'crop_top', 'horizontal_flip', 'rotation', 'shear', 'shift_x', 'shift_y', 'vertical_flip', 'zoom_x', 'zoom_y']
+        >>> -10 <= p["rotation"] <= 10
+        True
+        """
+        h, w = int(shape[0]), int(shape[1])
+        rng = as_generator(seed)
+        u = rng.random(9)
+        lo_z, hi_z = self.zoom_range
+
+        def span(r, k):  # uniform in [-r, r]
+            return (2.0 * u[k] - 1.0) * r
+
+        dy = span(self.height_shift_range, 1)
+        dx = span(self.width_shift_range, 2)
+        if self.height_shift_range < 1:
+            dy *= h
+        if self.width_shift_range < 1:
+            dx *= w
+        zx = lo_z + (hi_z - lo_z) * u[4]
+        zy = zx if self.keep_aspect_ratio else lo_z + (hi_z - lo_z) * u[5]
+        crop_top = crop_left = 0
+        if self.crop_size is not None:
+            _check_fits(self.crop_size, (h, w), "crop_size", "image")
+            crop_top = int(u[7] * (h - self.crop_size[0] + 1))
+            crop_left = int(u[8] * (w - self.crop_size[1] + 1))
+        return {
+            "rotation": float(span(self.rotation_range, 0)),
+            "shift_y": float(dy),
+            "shift_x": float(dx),
+            "shear": float(span(self.shear_range, 3)),
+            "zoom_x": float(zx),
+            "zoom_y": float(zy),
+            "horizontal_flip": bool(self.horizontal_flip and u[6] < 0.5),
+            "vertical_flip": bool(self.vertical_flip and (u[6] * 2) % 1 < 0.5),
+            "crop_top": crop_top,
+            "crop_left": crop_left,
+        }
+
+    def _matrix(self, shape, params):
+        """Output (row, col) -> input (row, col): ``input = M @ out + offset``; plus output shape."""
+        h, w = shape
+        oh, ow = self.crop_size if self.crop_size is not None else (h, w)
+        theta = np.deg2rad(params["rotation"])
+        shear = np.deg2rad(params["shear"])
+        rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        she = np.array([[1.0, -np.sin(shear)], [0.0, np.cos(shear)]])
+        zoo = np.diag([params["zoom_y"], params["zoom_x"]])
+        a = rot @ she @ zoo
+        d = np.diag([-1.0 if params["vertical_flip"] else 1.0, -1.0 if params["horizontal_flip"] else 1.0])
+        e = np.array([h - 1.0 if params["vertical_flip"] else 0.0, w - 1.0 if params["horizontal_flip"] else 0.0])
+        center = np.array([(h - 1) / 2.0, (w - 1) / 2.0])
+        tl = np.array([params["crop_top"], params["crop_left"]], dtype=float)
+        shift = np.array([params["shift_y"], params["shift_x"]])
+        matrix = a @ d
+        offset = center + a @ (d @ tl + e - center) + rot @ shift
+        return matrix, offset, (oh, ow)
+
+    @staticmethod
+    def _is_slice(params) -> bool:
+        return (params["rotation"] == 0 and params["shear"] == 0 and params["zoom_x"] == 1
+                and params["zoom_y"] == 1 and params["shift_x"] == 0 and params["shift_y"] == 0)
+
+    # -- applying ------------------------------------------------------------
+    def apply(self, image, mask, params: dict):
+        """Apply given ``params`` (from :meth:`random_params`) to one image and its mask.
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            New arrays; the image keeps its dtype (integers are rounded and
+            clipped to the dtype's range), the mask its dtype and shape convention.
+        """
+        from scipy import ndimage
+
+        img, msk = check_image_mask_pair(image, mask)
+        h, w = img.shape[:2]
+        if self.crop_size is not None:
+            _check_fits(self.crop_size, (h, w), "crop_size", "image")
+        if msk.dtype != bool:
+            info = np.iinfo(msk.dtype)
+            if not info.min <= self.mask_fill <= info.max:
+                raise ValueError(f"`mask_fill` {self.mask_fill} does not fit the mask dtype {msk.dtype}.")
+        elif self.mask_fill not in (0, 1):
+            raise ValueError(f"`mask_fill` must be 0 or 1 for a bool mask, got {self.mask_fill}.")
+        if self._is_slice(params):  # flips and crop only: exact, by slicing
+            oh, ow = self.crop_size if self.crop_size is not None else (h, w)
+            t, l = params["crop_top"], params["crop_left"]
+            rows = slice(h - 1 - t, h - 1 - t - oh, -1) if params["vertical_flip"] else slice(t, t + oh)
+            cols = slice(w - 1 - l, w - 1 - l - ow, -1) if params["horizontal_flip"] else slice(l, l + ow)
+            if rows.stop is not None and rows.stop < 0:
+                rows = slice(rows.start, None, -1)
+            if cols.stop is not None and cols.stop < 0:
+                cols = slice(cols.start, None, -1)
+            return np.ascontiguousarray(img[rows, cols]), np.ascontiguousarray(msk[rows, cols])
+
+        matrix, offset, out_shape = self._matrix((h, w), params)
+        order = self.interpolation_order
+        # channel planes contiguous in memory: scipy is much faster on them
+        planes = img[None] if img.ndim == 2 else np.ascontiguousarray(np.moveaxis(img, -1, 0))
+        out = np.empty((planes.shape[0],) + out_shape, dtype=np.float32)
+        for c in range(planes.shape[0]):
+            ndimage.affine_transform(
+                planes[c], matrix, offset, output_shape=out_shape, output=out[c], order=order,
+                mode=self.fill_mode, cval=self.cval, prefilter=order > 1,
+            )
+        out = np.moveaxis(out, 0, -1)
+        if np.issubdtype(img.dtype, np.integer):
+            info = np.iinfo(img.dtype)
+            out = np.clip(np.rint(out), info.min, info.max)
+        elif img.dtype == bool:
+            out = out >= 0.5
+        out = np.ascontiguousarray(out.astype(img.dtype, copy=False))
+        if img.ndim == 2:
+            out = out[..., 0].copy()
+
+        # The mask: nearest neighbour on an index image, then a gather, so every
+        # label is copied exactly (any integer dtype, even beyond float precision).
+        labels = msk[..., 0] if msk.ndim == 3 else msk
+        source = np.arange(h * w, dtype=np.int64).reshape(h, w)
+        where = ndimage.affine_transform(
+            source, matrix, offset, output_shape=out_shape, output=np.int64, order=0, mode="constant",
+            cval=-1, prefilter=False,
+        )
+        inside = where >= 0
+        new = np.full(out_shape, self.mask_fill, dtype=labels.dtype)
+        new[inside] = labels.ravel()[where[inside]]
+        if msk.ndim == 3:
+            new = new[..., None]
+        return out, new
+
+    def augment(self, image, mask, seed=None):
+        """Draw ONE set of parameters and apply it to ``image`` and ``mask``.
+
+        Parameters
+        ----------
+        image : array_like
+            ``(H, W)`` or ``(H, W, C)``, any dtype and number of channels.
+        mask : array_like
+            ``(H, W)`` or ``(H, W, 1)`` integer (or bool) labels.
+        seed : None, int or numpy.random.Generator
+            Same seed, same bytes.
+
+        Returns
+        -------
+        (ndarray, ndarray)
+        """
+        img, msk = check_image_mask_pair(image, mask)
+        return self.apply(img, msk, self.random_params(img.shape, seed))
+
+    def augment_batch(self, images, masks, seed=None):
+        """Augment each pair of a batch with its own random draw.
+
+        Parameters
+        ----------
+        images : array_like
+            ``(N, H, W[, C])``.
+        masks : array_like
+            ``(N, H, W[, 1])`` integer labels.
+        seed : None, int or numpy.random.Generator
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            ``(N, H', W'[, C])`` images and ``(N, H', W'[, 1])`` masks.
+
+        Examples
+        --------
+        >>> x = np.zeros((3, 16, 16, 4), np.float32); y = np.ones((3, 16, 16), np.int64)
+        >>> xa, ya = PairedAugmenter(rotation_range=45).augment_batch(x, y, seed=0)
+        >>> xa.shape, ya.dtype, sorted(np.unique(ya).tolist())
+        ((3, 16, 16, 4), dtype('int64'), [0, 1])
+        """
+        imgs, msks = check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
+        rng = as_generator(seed)
+        pairs = [self.augment(i, m, rng) for i, m in zip(imgs, msks)]
+        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+    def flow(self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None) -> "PairedBatchIterator":
+        """Batches of augmented ``(images, masks)`` for ``model.fit``; see :class:`PairedBatchIterator`."""
+        return PairedBatchIterator(images, masks, self, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+
+class PairedBatchIterator(_KerasDatasetMixin):
+    """Shuffled batches of ``(images, masks)``, each pair augmented with one random draw.
+
+    ``len()`` is ``ceil(n / batch_size)`` (the last batch may be smaller), the
+    order is reshuffled after every epoch, and batch ``i`` of epoch ``e``
+    always holds the same bytes for the same seed. A ``keras.utils.PyDataset``
+    when Keras is installed: ``model.fit(it, epochs=...)`` needs nothing else.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(N, H, W[, C])``.
+    masks : array_like
+        ``(N, H, W[, 1])`` integer labels.
+    augmenter : PairedAugmenter or None
+        ``None`` yields the pairs unchanged (validation data).
+    batch_size : int
+    shuffle : bool
+    seed : None, int or numpy.random.Generator
+
+    Examples
+    --------
+    >>> x = np.zeros((10, 16, 16, 3), np.uint8); y = np.zeros((10, 16, 16), np.uint8)
+    >>> it = PairedBatchIterator(x, y, PairedAugmenter(horizontal_flip=True), batch_size=4, seed=0)
+    >>> len(it), [b[0].shape[0] for b in it]
+    (3, [4, 4, 2])
+    """
+
+    def __init__(self, images, masks, augmenter: PairedAugmenter | None = None, batch_size: int = 32,
+                 shuffle: bool = True, seed=None):
+        imgs, msks = check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
+        if augmenter is not None and not isinstance(augmenter, PairedAugmenter):
+            raise ValueError(f"`augmenter` must be a PairedAugmenter or None, got {type(augmenter).__name__}.")
+        if augmenter is not None and augmenter.crop_size is not None:
+            _check_fits(augmenter.crop_size, imgs.shape[1:3], "crop_size", "images")
+        self._init_keras()
+        self.images = imgs
+        self.masks = msks
+        self.augmenter = augmenter
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.shuffle = bool(shuffle)
+        self._entropy = int(as_generator(seed).integers(0, 2**63 - 1))
+        self.epoch = 0
+
+    @property
+    def n(self) -> int:
+        """Number of pairs."""
+        return len(self.images)
+
+    samples = n
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch_size)
+
+    def index_array(self) -> np.ndarray:
+        """Order of the pairs in the current epoch."""
+        if not self.shuffle:
+            return np.arange(self.n)
+        return np.random.default_rng([self._entropy, self.epoch]).permutation(self.n)
+
+    def __getitem__(self, index):
+        k = len(self)
+        if not -k <= index < k:
+            raise IndexError(f"batch index {index} out of range for {k} batches")
+        index = int(index) % k
+        idx = self.index_array()[index * self.batch_size : (index + 1) * self.batch_size]
+        x, y = self.images[idx], self.masks[idx]
+        if self.augmenter is None:
+            return x, y
+        return self.augmenter.augment_batch(x, y, seed=np.random.default_rng([self._entropy, self.epoch, index, 1]))
+
+    def on_epoch_end(self) -> None:
+        """Called by Keras after each epoch: next epoch, new order and new draws."""
+        self.epoch += 1
+
+    def reset(self) -> None:
+        """Go back to the first epoch (same order and draws as when created)."""
+        self.epoch = 0
+
+    def __repr__(self) -> str:
+        return f"PairedBatchIterator(n={self.n}, batch_size={self.batch_size}, shuffle={self.shuffle}, batches={len(self)})"
