@@ -21,6 +21,8 @@ __all__ = [
     "load_faces",
     "load_photos",
     "make_shapes",
+    "verify_image_folder",
+    "write_image_folder",
 ]
 
 #: Label 0 and 1 of :func:`load_faces`.
@@ -233,3 +235,7 @@ def make_shapes(n: int = 100, size=64, seed=0, noise: float = 0.05):
         masks[i, rr, cc] = labels[i] + 1
         images[i] = np.clip(np.round(img), 0, 255).astype(np.uint8)
     return images, labels, masks
+
+
+# Writing and checking class-per-folder datasets lives in its own module.
+from .image_folder import verify_image_folder, write_image_folder  # noqa: E402
