@@ -27,10 +27,21 @@ from .datasets import (
 from .plotting import show_before_after, show_grid, show_mask_overlay
 from .seeding import set_seed
 from .stats import FeaturewiseStats, featurewise_stats, load_stats
+from .zca import ZCA
+from .transforms import compose, erode, gaussian_noise, random_apply, salt_and_pepper
+from .crop import RandomCropIterator, center_crop, paired_random_crop, random_crop, random_crop_batch
+from .paired import PairedAugmenter, PairedBatchIterator, check_image_mask_pair
+from .image_folder import FolderReport, verify_image_folder, write_image_folder
+from .saving import save_augmented
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # image folders and saving
+    "FolderReport",
+    "save_augmented",
+    "verify_image_folder",
+    "write_image_folder",
     "FACES_CLASS_NAMES",
     "PHOTO_NAMES",
     "SHAPES_CLASS_NAMES",
@@ -44,10 +55,26 @@ __all__ = [
     "make_shapes",
     "quiet_tensorflow",
     "set_seed",
+    # transforms
+    "compose",
+    "erode",
+    "gaussian_noise",
+    "random_apply",
+    "salt_and_pepper",
     "show_before_after",
     "show_grid",
     "show_mask_overlay",
     "versions",
+    "ZCA",
+    # crop, paired
+    "RandomCropIterator",
+    "center_crop",
+    "paired_random_crop",
+    "random_crop",
+    "random_crop_batch",
+    "PairedAugmenter",
+    "PairedBatchIterator",
+    "check_image_mask_pair",
 ]
 
 

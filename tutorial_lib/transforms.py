@@ -1,0 +1,371 @@
+"""Custom augmentations as plain functions: no fork of Keras needed.
+
+- :func:`salt_and_pepper` -- set a random fraction of pixels to the lowest or highest value.
+- :func:`erode` -- grey-scale morphological erosion (bright strokes get thinner).
+- :func:`gaussian_noise` -- add Gaussian noise, clipped back into the value range.
+- :func:`random_apply` -- wrap any transform so that it runs with probability ``p``.
+- :func:`compose` -- chain transforms into one function of the image.
+
+Every transform takes a single image ``(H, W)`` or ``(H, W, C)`` -- exactly what
+``ImageDataGenerator`` hands to its ``preprocessing_function`` (a float32
+``(H, W, C)`` array) -- or a batch ``(N, H, W, C)``. A 3-D array is always one
+image with channels; give a batch of grey images a channel axis. Any channel
+count works. The result has the input's shape and dtype, values stay inside
+the value range, and the input array is never written to: a new array is
+returned every time.
+
+Randomness comes from ``seed``: ``None``, an int or a ``numpy.random.Generator``.
+Pass one Generator to every transform of a pipeline and the whole pipeline
+repeats when that Generator is re-created with the same seed.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Callable
+
+import numpy as np
+
+from ._checks import as_generator, check_fraction
+
+__all__ = ["salt_and_pepper", "erode", "gaussian_noise", "random_apply", "compose"]
+
+Transform = Callable[[np.ndarray], np.ndarray]
+
+
+def _check_images(image, name: str = "image") -> np.ndarray:
+    """Accept ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` numeric, non-empty arrays."""
+    try:
+        arr = np.asarray(image)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"`{name}` could not be converted to an array: {exc}") from exc
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"`{name}` must hold integer or float values, got dtype {arr.dtype}.")
+    if arr.ndim not in (2, 3, 4):
+        raise ValueError(
+            f"`{name}` must have shape (height, width), (height, width, channels) or "
+            f"(n, height, width, channels), got shape {arr.shape}."
+        )
+    if arr.size == 0:
+        raise ValueError(f"`{name}` is empty (shape {arr.shape}).")
+    return arr
+
+
+def _value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
+    """The ``(low, high)`` an image's values live in (explicit, or from its dtype/values)."""
+    if value_range is not None:
+        try:
+            low, high = value_range
+            low, high = float(low), float(high)
+        except (TypeError, ValueError):
+            raise ValueError(f"`value_range` must be a (low, high) pair of numbers, got {value_range!r}.") from None
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"`value_range` must be finite with low < high, got {value_range!r}.")
+        if np.issubdtype(arr.dtype, np.integer):
+            info = np.iinfo(arr.dtype)
+            if low < info.min or high > info.max:
+                raise ValueError(f"`value_range` {value_range!r} does not fit the image dtype {arr.dtype}.")
+        return low, high
+    if np.issubdtype(arr.dtype, np.integer):
+        info = np.iinfo(arr.dtype)
+        return float(info.min), float(info.max)
+    lo, hi = float(np.min(arr)), float(np.max(arr))
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError("`image` holds NaN or infinite values.")
+    if lo >= 0.0 and hi <= 1.0:
+        return 0.0, 1.0
+    if lo >= 0.0 and hi <= 255.0:
+        return 0.0, 255.0
+    raise ValueError(
+        f"`image` is float with values in [{lo:g}, {hi:g}], neither [0, 1] nor [0, 255]; "
+        "pass `value_range=(low, high)`."
+    )
+
+
+def _cast_like(values: np.ndarray, like: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Clip to ``[low, high]`` and return in ``like``'s dtype (rounding for integers)."""
+    values = np.clip(values, low, high)
+    if np.issubdtype(like.dtype, np.integer):
+        values = np.rint(values)
+    return values.astype(like.dtype, copy=False)
+
+
+def _pixel_shape(arr: np.ndarray) -> tuple[int, ...]:
+    """Shape of one random draw per pixel (all channels of a pixel share it)."""
+    if arr.ndim == 2:
+        return arr.shape
+    return arr.shape[:-1] + (1,)
+
+
+def salt_and_pepper(
+    image, amount: float = 0.05, salt_vs_pepper: float = 0.5, seed=None, value_range=None
+) -> np.ndarray:
+    """Replace a random fraction of pixels by the lowest ("pepper") or highest ("salt") value.
+
+    Each pixel is hit independently with probability ``amount``; all channels
+    of a hit pixel take the same value, so colour images get black and white
+    dots, not coloured ones.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)``, ``(H, W, C)`` or a batch ``(N, H, W, C)``; integer or float.
+    amount : float
+        Probability that a pixel is replaced, in [0, 1]. 0 returns an unchanged copy.
+    salt_vs_pepper : float
+        Fraction of the replaced pixels that become salt (high), in [0, 1].
+    seed : None, int or numpy.random.Generator
+        Source of randomness.
+    value_range : (float, float), optional
+        Values of pepper and salt. Default: the dtype's range for integers
+        (0 and 255 for uint8); for floats [0, 1] if the values fit there,
+        else [0, 255] (``ImageDataGenerator`` hands its function 0..255 floats).
+        Pass it explicitly when an image could be ambiguous (an all-dark
+        0..255 image looks like a 0..1 one).
+
+    Returns
+    -------
+    ndarray
+        A new array, same shape and dtype as ``image``.
+
+    Examples
+    --------
+    >>> img = np.full((4, 4, 3), 128, dtype=np.uint8)
+    >>> out = salt_and_pepper(img, amount=0.5, seed=0)
+    >>> out.dtype, out.shape, sorted(np.unique(out).tolist())
+    (dtype('uint8'), (4, 4, 3), [0, 128, 255])
+    >>> bool(np.all(img == 128))  # the input is untouched
+    True
+    """
+    arr = _check_images(image)
+    amount = check_fraction(amount, "amount")
+    salt_vs_pepper = check_fraction(salt_vs_pepper, "salt_vs_pepper")
+    low, high = _value_range(arr, value_range)
+    rng = as_generator(seed)
+    u = rng.random(_pixel_shape(arr))
+    salt = u < amount * salt_vs_pepper
+    pepper = (u >= amount * salt_vs_pepper) & (u < amount)
+    out = arr.copy()
+    np.copyto(out, np.asarray(high).astype(arr.dtype), where=np.broadcast_to(salt, arr.shape))
+    np.copyto(out, np.asarray(low).astype(arr.dtype), where=np.broadcast_to(pepper, arr.shape))
+    return out
+
+
+def gaussian_noise(image, sigma: float = 0.05, seed=None, value_range=None) -> np.ndarray:
+    """Add zero-mean Gaussian noise, then clip back into the value range.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)``, ``(H, W, C)`` or a batch ``(N, H, W, C)``; integer or float.
+    sigma : float
+        Standard deviation *as a fraction of the value range* (0.1 means 25.5
+        grey levels for uint8 and 0.1 for a [0, 1] float image), so the same
+        call suits both. Must be >= 0; 0 returns an unchanged copy.
+    seed : None, int or numpy.random.Generator
+        Source of randomness.
+    value_range : (float, float), optional
+        Range to scale ``sigma`` by and clip to; default as in :func:`salt_and_pepper`.
+
+    Returns
+    -------
+    ndarray
+        A new array, same shape and dtype as ``image``; integers are rounded.
+
+    Examples
+    --------
+    >>> img = np.full((8, 8), 0.5, dtype=np.float32)
+    >>> out = gaussian_noise(img, sigma=0.1, seed=0)
+    >>> out.dtype, bool(out.min() >= 0.0 and out.max() <= 1.0), bool(np.any(out != img))
+    (dtype('float32'), True, True)
+    """
+    arr = _check_images(image)
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma):
+        raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}.")
+    if sigma < 0:
+        raise ValueError(f"`sigma` must be >= 0, got {sigma}.")
+    low, high = _value_range(arr, value_range)
+    rng = as_generator(seed)
+    if sigma == 0:
+        return arr.copy()
+    work = np.float64 if arr.dtype == np.float64 else np.float32
+    noise = rng.standard_normal(arr.shape, dtype=work) * work(sigma * (high - low))
+    return _cast_like(arr.astype(work) + noise, arr, low, high)
+
+
+def _footprint(footprint) -> np.ndarray:
+    if isinstance(footprint, numbers.Integral) and not isinstance(footprint, bool):
+        k = int(footprint)
+        if k < 1 or k % 2 == 0:
+            raise ValueError(f"`footprint` must be an odd size >= 1 (so that it has a centre pixel), got {k}.")
+        return np.ones((k, k), dtype=bool)
+    try:
+        fp = np.asarray(footprint)
+    except Exception:
+        fp = None
+    if fp is None or fp.dtype == object or not (fp.dtype == bool or np.issubdtype(fp.dtype, np.number)):
+        raise ValueError(f"`footprint` must be an odd int or a 2-D boolean array, got {footprint!r}.")
+    if fp.ndim != 2:
+        raise ValueError(f"`footprint` must be a 2-D array (height, width), got shape {fp.shape}.")
+    if fp.size == 0 or not fp.any():
+        raise ValueError(f"`footprint` must contain at least one True element, got shape {fp.shape}.")
+    if fp.shape[0] % 2 == 0 or fp.shape[1] % 2 == 0:
+        raise ValueError(f"`footprint` must have odd sides (so that it has a centre pixel), got shape {fp.shape}.")
+    return fp.astype(bool)
+
+
+def erode(image, footprint=3) -> np.ndarray:
+    """Grey-scale erosion: each pixel becomes the minimum over its neighbourhood.
+
+    Bright shapes on a dark background (MNIST-style digits) get thinner;
+    dark ones on a bright background get thicker. Each channel is eroded on
+    its own; in a batch each image on its own (one vectorized call).
+    Deterministic: wrap it in :func:`random_apply` to apply it at random.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)``, ``(H, W, C)`` or a batch ``(N, H, W, C)``; integer or float.
+    footprint : int or array_like of bool
+        An odd size ``k`` for a ``k x k`` square, or a 2-D boolean array with
+        odd sides (e.g. ``skimage.morphology.disk(1)``). 1 returns a copy.
+
+    Returns
+    -------
+    ndarray
+        A new array, same shape and dtype as ``image``; borders repeat the edge pixel.
+
+    Examples
+    --------
+    >>> img = np.zeros((5, 5), dtype=np.uint8); img[1:4, 1:4] = 255
+    >>> erode(img, 3)[2].tolist()
+    [0, 0, 255, 0, 0]
+    >>> int(img.sum() // 255)  # the input keeps its 3x3 square
+    9
+    """
+    from scipy import ndimage
+
+    arr = _check_images(image)
+    fp = _footprint(footprint)
+    if fp.shape == (1, 1):
+        return arr.copy()
+    # (k, k) for (H, W); (k, k, 1) for (H, W, C); (1, k, k, 1) for (N, H, W, C)
+    shape = {2: fp.shape, 3: fp.shape + (1,), 4: (1,) + fp.shape + (1,)}[arr.ndim]
+    return ndimage.grey_erosion(arr, footprint=fp.reshape(shape), mode="nearest")
+
+
+def _check_callable(fn, name: str) -> None:
+    if not callable(fn):
+        raise TypeError(f"`{name}` must be callable (a function of one image), got {type(fn).__name__}.")
+
+
+class _RandomApply:
+    """The callable :func:`random_apply` returns (a class so that its repr is readable)."""
+
+    def __init__(self, fn, p, rng, batch):
+        self.fn, self.p, self.rng, self.batch = fn, p, rng, batch
+
+    def __call__(self, image):
+        arr = np.asarray(image)
+        if self.batch:
+            if arr.ndim < 1 or len(arr) == 0:
+                raise ValueError(f"`image` must be a non-empty batch (n, ...), got shape {arr.shape}.")
+            chosen = self.rng.random(len(arr)) < self.p
+            out = arr.copy()
+            if chosen.any():
+                out[chosen] = self.fn(arr[chosen])
+            return out
+        if self.rng.random() < self.p:
+            return self.fn(arr)
+        return arr.copy()
+
+    def __repr__(self):
+        return f"random_apply({self.fn!r}, p={self.p}{', batch=True' if self.batch else ''})"
+
+
+def random_apply(fn: Transform, p: float = 0.5, seed=None, batch: bool = False) -> Transform:
+    """Wrap ``fn`` so that each call applies it with probability ``p``.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of one image returning an image of the same shape, e.g.
+        ``functools.partial(erode, footprint=3)``.
+    p : float
+        Probability of applying ``fn``, in [0, 1]. 0 never applies it (the
+        result is a copy of the input), 1 always does.
+    seed : None, int or numpy.random.Generator
+        Source of the coin flips. Share one Generator with ``fn`` to make the
+        whole pipeline repeatable from one seed.
+    batch : bool
+        False (default): the argument is one image, one coin flip per call --
+        what ``preprocessing_function`` needs. True: the argument is a batch
+        ``(N, ...)``, one coin flip per image, and ``fn`` is called once on
+        the chosen images together (so ``fn`` must accept a batch).
+
+    Returns
+    -------
+    callable
+        ``f(image) -> image``, usable as ``ImageDataGenerator(preprocessing_function=f)``
+        or inside ``tf.numpy_function``. It never writes into its argument.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> rng = np.random.default_rng(0)
+    >>> maybe_noise = random_apply(partial(gaussian_noise, sigma=0.2, seed=rng), p=0.5, seed=rng)
+    >>> img = np.full((4, 4, 1), 100, dtype=np.uint8)
+    >>> changed = [bool(np.any(maybe_noise(img) != img)) for _ in range(200)]
+    >>> 60 < sum(changed) < 140
+    True
+    """
+    _check_callable(fn, "fn")
+    p = check_fraction(p, "p")
+    return _RandomApply(fn, p, as_generator(seed), bool(batch))
+
+
+class _Compose:
+    def __init__(self, fns):
+        self.fns = fns
+
+    def __call__(self, image):
+        out = np.array(image, copy=True)
+        for fn in self.fns:
+            out = fn(out)
+        return out
+
+    def __repr__(self):
+        return "compose(" + ", ".join(repr(f) for f in self.fns) + ")"
+
+
+def compose(*fns: Transform) -> Transform:
+    """Chain transforms: ``compose(f, g)(x)`` is ``g(f(x))``.
+
+    Parameters
+    ----------
+    *fns : callable
+        Functions of one image (or one batch) returning the same shape.
+        With none, the result returns a copy of its argument.
+
+    Returns
+    -------
+    callable
+        ``f(image) -> image`` that never writes into its argument; plug it
+        into ``ImageDataGenerator(preprocessing_function=...)``.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> rng = np.random.default_rng(0)
+    >>> pipeline = compose(partial(erode, footprint=3),
+    ...                    random_apply(partial(salt_and_pepper, amount=0.1, seed=rng), p=0.5, seed=rng))
+    >>> x = np.zeros((28, 28, 1), dtype=np.float32)
+    >>> y = pipeline(x)
+    >>> y.shape, y.dtype
+    ((28, 28, 1), dtype('float32'))
+    """
+    if len(fns) == 1 and isinstance(fns[0], (list, tuple)):
+        fns = tuple(fns[0])
+    for i, fn in enumerate(fns):
+        _check_callable(fn, f"fns[{i}]")
+    return _Compose(tuple(fns))
