@@ -233,3 +233,118 @@ def test_iterator_trains_a_tiny_segmentation_model():
     history = model.fit(it, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
     assert it.epoch >= 2  # Keras called on_epoch_end: a new order and new draws every epoch
+
+
+# --- the fast NumPy resampler computes what scipy.ndimage.affine_transform computes -------------
+
+
+def _scipy_reference(aug, image, mask, params):
+    """The transform of ``apply`` done the slow way: one scipy call per channel, float64 throughout.
+
+    The mask is resampled as an index image (nearest neighbour, constant -1 outside), then the
+    labels are read at those indices, ``mask_fill`` where the index is -1.
+    """
+    from scipy import ndimage
+
+    h, w = image.shape[:2]
+    matrix, offset, out_shape = aug._matrix((h, w), params)
+    order = aug.interpolation_order
+    planes = image[..., None] if image.ndim == 2 else image
+    out = np.stack(
+        [
+            ndimage.affine_transform(planes[..., k].astype(np.float64), matrix, offset, output_shape=out_shape,
+                                     order=order, mode=aug.fill_mode, cval=aug.cval, prefilter=order > 1)
+            for k in range(planes.shape[-1])
+        ],
+        axis=-1,
+    )
+    where = ndimage.affine_transform(np.arange(h * w).reshape(h, w), matrix, offset, output_shape=out_shape,
+                                     output=np.int64, order=0, mode="constant", cval=-1, prefilter=False)
+    labels = mask.reshape(h * w)[np.maximum(where, 0)]
+    labels[where < 0] = aug.mask_fill
+    return (out[..., 0] if image.ndim == 2 else out), labels.reshape(out_shape + mask.shape[2:])
+
+
+def _assert_image_matches(got, ref, image, order):
+    if np.issubdtype(image.dtype, np.integer):  # rounded to the dtype: at most one step apart
+        info = np.iinfo(image.dtype)
+        ref = np.clip(np.rint(ref), info.min, info.max)
+        diff = np.abs(got.astype(np.float64) - ref)
+        assert diff.max() <= (0 if order == 0 else 1)
+    else:  # float images: to 1e-5 of the value range (float32 arithmetic)
+        span = max(float(np.ptp(image)), 1.0)
+        np.testing.assert_allclose(got.astype(np.float64), ref, rtol=0, atol=1e-5 * span)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    params=GEOMETRY,
+    h=st.integers(1, 14),
+    w=st.integers(1, 14),
+    c=st.sampled_from([None, 1, 3]),
+    image_dtype=st.sampled_from([np.float32, np.float64, np.uint8, np.uint16]),
+    cval=st.sampled_from([0.0, 0.5, 7.0]),
+    crop=st.booleans(),
+    seed=st.integers(0, 2**31),
+)
+def test_fast_resampling_equals_scipy_affine_transform(params, h, w, c, image_dtype, cval, crop, seed):
+    """Every fill mode, orders 0-3, any size down to 1 pixel: the image as scipy computes it, the mask exactly."""
+    rng = np.random.default_rng(seed)
+    shape = (h, w) if c is None else (h, w, c)
+    scale = 1.0 if np.issubdtype(image_dtype, np.floating) else 200.0
+    image = (rng.random(shape) * scale).astype(image_dtype)
+    mask = _labels_mask(h, w, [1, 2, 9], np.uint8, seed + 1)
+    crop_size = (max(1, h - 2), max(1, w // 2)) if crop else None
+    aug = PairedAugmenter(**params, crop_size=crop_size, cval=cval, mask_fill=4)
+    p = aug.random_params((h, w), seed=seed)
+    out_i, out_m = aug.apply(image, mask, p)
+    ref_i, ref_m = _scipy_reference(aug, image, mask, p)
+    assert out_i.shape == ref_i.shape and out_i.dtype == image.dtype
+    _assert_image_matches(out_i, ref_i, image, params["interpolation_order"])
+    assert np.array_equal(out_m, ref_m)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    matrix=st.lists(st.integers(-8, 8), min_size=4, max_size=4),
+    offset=st.lists(st.integers(-40, 40), min_size=2, max_size=2),
+    order=st.integers(0, 1),
+    fill_mode=st.sampled_from(["constant", "nearest", "reflect", "wrap"]),
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    out_hw=st.tuples(st.integers(1, 12), st.integers(1, 12)),
+    seed=st.integers(0, 2**31),
+)
+def test_fast_resampling_matches_scipy_on_any_affine_map(matrix, offset, order, fill_mode, h, w, out_hw, seed):
+    """Arbitrary matrices in steps of 1/4 and offsets in steps of 1/4: far outside the picture (every fill
+    mode folds the coordinates back, 'wrap' with scipy's period n - 1) and exact .5 ties for nearest neighbour."""
+    m = np.array(matrix, dtype=float).reshape(2, 2) / 4
+    off = np.array(offset, dtype=float) / 4
+    rng = np.random.default_rng(seed)
+    image = rng.random((h, w, 2)).astype(np.float64)
+    mask = _labels_mask(h, w, [3, 5], np.int32, seed)
+    aug = PairedAugmenter(interpolation_order=order, fill_mode=fill_mode, cval=0.25, mask_fill=0)
+    aug._matrix = lambda shape, params: (m, off, out_hw)  # any map, not only those random_params draws
+    p = dict(aug.random_params((h, w), seed=0), rotation=1.0)  # not a pure slice: resample
+    out_i, out_m = aug.apply(image, mask, p)
+    ref_i, ref_m = _scipy_reference(aug, image, mask, p)
+    np.testing.assert_allclose(out_i, ref_i, rtol=0, atol=1e-12)
+    assert np.array_equal(out_m, ref_m)
+
+
+def test_scipy_fill_mode_conventions_are_kept():
+    """What the four fill modes put left of a row 0..4 shifted right by 3 pixels (scipy's conventions)."""
+    row = np.arange(5, dtype=np.float64)[None, :, None] * np.ones((3, 1, 1))
+    mask = np.ones((3, 5), np.uint8)
+    expected = {
+        "constant": [9, 9, 9, 0, 1],  # cval
+        "nearest": [0, 0, 0, 0, 1],  # the edge repeated
+        "reflect": [2, 1, 0, 0, 1],  # half-sample mirror: d c b a | a b c d
+        "wrap": [1, 2, 3, 0, 1],  # scipy's wrap: period n - 1, the first and last samples overlap
+    }
+    for mode, values in expected.items():
+        aug = PairedAugmenter(width_shift_range=3.0, fill_mode=mode, cval=9.0)
+        p = dict(aug.random_params((3, 5), seed=0), shift_x=-3.0)
+        out_i, out_m = aug.apply(row, mask, p)
+        assert out_i[1, :, 0].tolist() == values, mode
+        assert out_m[1].tolist() == [0, 0, 0, 1, 1]  # the mask always gets the background label

@@ -15,6 +15,7 @@ Examples
 """
 
 from .compat import get_image_data_generator, quiet_tensorflow, versions
+from .crop import RandomCropIterator, center_crop, paired_random_crop, random_crop, random_crop_batch
 from .datasets import (
     FACES_CLASS_NAMES,
     PHOTO_NAMES,
@@ -24,57 +25,60 @@ from .datasets import (
     load_photos,
     make_shapes,
 )
+from .image_folder import FolderReport, verify_image_folder, write_image_folder
+from .paired import PairedAugmenter, PairedBatchIterator, check_image_mask_pair
 from .plotting import show_before_after, show_grid, show_mask_overlay
+from .saving import save_augmented
 from .seeding import set_seed
 from .stats import FeaturewiseStats, featurewise_stats, load_stats
-from .zca import ZCA
 from .transforms import compose, erode, gaussian_noise, random_apply, salt_and_pepper
-from .crop import RandomCropIterator, center_crop, paired_random_crop, random_crop, random_crop_batch
-from .paired import PairedAugmenter, PairedBatchIterator, check_image_mask_pair
-from .image_folder import FolderReport, verify_image_folder, write_image_folder
-from .saving import save_augmented
+from .zca import ZCA
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # compat and seeding
+    "get_image_data_generator",
+    "quiet_tensorflow",
+    "set_seed",
+    "versions",
+    # data
+    "FACES_CLASS_NAMES",
+    "PHOTO_NAMES",
+    "SHAPES_CLASS_NAMES",
+    "load_digits",
+    "load_faces",
+    "load_photos",
+    "make_shapes",
     # image folders and saving
     "FolderReport",
     "save_augmented",
     "verify_image_folder",
     "write_image_folder",
-    "FACES_CLASS_NAMES",
-    "PHOTO_NAMES",
-    "SHAPES_CLASS_NAMES",
-    "FeaturewiseStats",
-    "featurewise_stats",
-    "get_image_data_generator",
-    "load_digits",
-    "load_faces",
-    "load_photos",
-    "load_stats",
-    "make_shapes",
-    "quiet_tensorflow",
-    "set_seed",
-    # transforms
+    # pictures
+    "show_before_after",
+    "show_grid",
+    "show_mask_overlay",
+    # crops and image + mask pairs
+    "PairedAugmenter",
+    "PairedBatchIterator",
+    "RandomCropIterator",
+    "center_crop",
+    "check_image_mask_pair",
+    "paired_random_crop",
+    "random_crop",
+    "random_crop_batch",
+    # value transforms
     "compose",
     "erode",
     "gaussian_noise",
     "random_apply",
     "salt_and_pepper",
-    "show_before_after",
-    "show_grid",
-    "show_mask_overlay",
-    "versions",
+    # statistics and whitening
+    "FeaturewiseStats",
     "ZCA",
-    # crop, paired
-    "RandomCropIterator",
-    "center_crop",
-    "paired_random_crop",
-    "random_crop",
-    "random_crop_batch",
-    "PairedAugmenter",
-    "PairedBatchIterator",
-    "check_image_mask_pair",
+    "featurewise_stats",
+    "load_stats",
 ]
 
 

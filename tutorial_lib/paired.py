@@ -15,9 +15,13 @@ set of parameters is drawn per pair and applied to both:
   background label ``mask_fill`` (never a reflected or repeated label), so
   the output labels are a subset of the input labels plus ``mask_fill``.
 
-Everything runs on NumPy and :func:`scipy.ndimage.affine_transform`;
-TensorFlow is not needed (:class:`PairedBatchIterator` becomes a
-``keras.utils.PyDataset`` when Keras is installed, for ``model.fit``).
+Everything runs on NumPy: the output -> input coordinates are computed once
+per pair and all channels are gathered at once (bilinear weights for the
+image, rounding for the mask), with the numbers and fill modes of
+:func:`scipy.ndimage.affine_transform` (and so of ``ImageDataGenerator``);
+spline orders 2 to 5 call scipy. TensorFlow is not needed
+(:class:`PairedBatchIterator` becomes a ``keras.utils.PyDataset`` when Keras
+is installed, for ``model.fit``).
 """
 
 from __future__ import annotations
@@ -109,6 +113,133 @@ def _range_pair(value, name: str, default_center: float = 0.0) -> tuple[float, f
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
         raise ValueError(f"`{name}` must be a finite (low, high) pair with low <= high, got {value!r}.")
     return lo, hi
+
+
+# -- fast resampling (orders 0 and 1): one coordinate grid per pair, all channels at once --
+
+
+def _input_coords(matrix, offset, out_shape):
+    """Input (row, col) coordinates of every output pixel, flattened, as scipy computes them.
+
+    ``scipy.ndimage.affine_transform`` evaluates ``(r * m[0] + c * m[1]) + offset``
+    in double precision; the same operations in the same order give the same bits,
+    so nearest-neighbour rounding ties fall the same way.
+    """
+    oh, ow = out_shape
+    r = np.arange(oh, dtype=np.float64)
+    c = np.arange(ow, dtype=np.float64)
+    coords = []
+    for axis in range(2):
+        x = (r * matrix[axis, 0])[:, None] + (c * matrix[axis, 1])[None, :]
+        x += offset[axis]
+        coords.append(x.ravel())
+    return coords
+
+
+def _map_axis(x, n: int, mode: str):
+    """scipy's ``map_coordinate``: bring coordinates outside ``[0, n - 1]`` back inside.
+
+    Returns coordinates in ``[-1, n)``; with ``mode="constant"`` the points
+    outside become exactly ``-1``, which reads the fill border of the padded
+    input. As in scipy (and so ``ImageDataGenerator``), ``wrap`` repeats with
+    period ``n - 1`` (the first and last samples overlap), and ``reflect`` is
+    the half-sample mirror ``d c b a | a b c d | d c b a``.
+    """
+    if mode == "constant":
+        return np.where((x < 0) | (x > n - 1), -1.0, x)
+    if n <= 1:
+        return np.zeros_like(x)
+    if mode == "nearest":
+        return np.clip(x, 0, n - 1)
+    low, high = x < 0, x > n - 1
+    if not (low.any() or high.any()):
+        return x
+    out = x.copy()
+    xl, xh = x[low], x[high]
+    if mode == "reflect":
+        sz2 = 2 * n
+        xl = np.where(xl < -sz2, sz2 * np.trunc(-xl / sz2) + xl, xl)
+        xl = np.where(xl < -n, xl + sz2, -xl - 1)
+        xh = xh - sz2 * np.trunc(xh / sz2)
+        xh = np.where(xh >= n, sz2 - xh - 1, xh)
+    else:  # wrap, with scipy's period n - 1
+        sz = n - 1
+        xl = xl + sz * (np.trunc(-xl / sz) + 1)
+        xh = xh - sz * np.trunc(xh / sz)
+    out[low], out[high] = xl, xh
+    return out
+
+
+def _padded(image: np.ndarray, mode: str, fill, dtype=None) -> np.ndarray:
+    """``(H, W[, C])`` -> channel planes ``(C, H + 2, W + 2)`` of ``dtype`` with a one-pixel border.
+
+    The border is ``fill`` for ``mode="constant"``, otherwise a copy of the
+    edge: scipy (1.6 and later) extends the samples of an order-1 filter that
+    stick out of the picture that way for ``reflect``, and with the other modes
+    such samples only ever get a zero weight.
+    """
+    h, w = image.shape[:2]
+    planes = image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
+    out = np.empty((planes.shape[0], h + 2, w + 2), dtype=image.dtype if dtype is None else dtype)
+    out[:, 1:-1, 1:-1] = planes
+    if mode == "constant":
+        out[:, 0] = out[:, -1] = fill
+        out[:, :, 0] = out[:, :, -1] = fill
+    else:
+        out[:, 1:-1, 0] = planes[:, :, min(1, w - 1)]
+        out[:, 1:-1, -1] = planes[:, :, -1]
+        out[:, 0] = out[:, 1]
+        out[:, -1] = out[:, -2]
+    return out
+
+
+def _gather_nearest(padded: np.ndarray, rows, cols) -> np.ndarray:
+    """Order 0 on padded planes ``(C, H + 2, W + 2)`` at mapped coordinates in ``[-1, n)``: ``(C, points)``."""
+    wp = padded.shape[2]
+    i = np.floor(rows + 0.5).astype(np.intp)
+    j = np.floor(cols + 0.5).astype(np.intp)
+    i *= wp
+    i += j
+    i += wp + 1  # the border: padded index = index + 1 on both axes
+    return np.take(padded.reshape(len(padded), -1), i, axis=1)
+
+
+def _gather_bilinear(padded: np.ndarray, rows, cols) -> np.ndarray:
+    """Order 1 on padded float planes ``(C, H + 2, W + 2)`` at mapped coordinates in ``[-1, n)``: ``(C, points)``."""
+    wp = padded.shape[2]
+    flat = padded.reshape(len(padded), -1)
+    fr, fc = np.floor(rows), np.floor(cols)
+    tr = (rows - fr).astype(padded.dtype)
+    tc = (cols - fc).astype(padded.dtype)
+    i00 = fr.astype(np.intp)
+    i00 *= wp
+    i00 += fc.astype(np.intp)
+    i00 += wp + 1
+    a = np.take(flat, i00, axis=1)
+    b = np.take(flat, i00 + 1, axis=1)
+    b -= a
+    b *= tc
+    a += b  # along the top row
+    i00 += wp
+    c = np.take(flat, i00, axis=1)
+    i00 += 1
+    d = np.take(flat, i00, axis=1)
+    d -= c
+    d *= tc
+    c += d  # along the bottom row
+    c -= a
+    c *= tr
+    a += c  # between the rows
+    return a
+
+
+def _to_pixels(values: np.ndarray, out_shape, ndim: int) -> np.ndarray:
+    """Channel planes ``(C, points)`` -> a channels-last image ``out_shape`` (+ ``(C,)`` when ``ndim == 3``)."""
+    if ndim == 2:
+        return values.reshape(out_shape)
+    out = np.empty(tuple(out_shape) + (len(values),), dtype=values.dtype)
+    out.reshape(-1, len(values))[...] = values.T
+    return out
 
 
 class PairedAugmenter:
@@ -287,8 +418,6 @@ class PairedAugmenter:
             New arrays; the image keeps its dtype (integers are rounded and
             clipped to the dtype's range), the mask its dtype and shape convention.
         """
-        from scipy import ndimage
-
         img, msk = check_image_mask_pair(image, mask)
         h, w = img.shape[:2]
         if self.crop_size is not None:
@@ -311,6 +440,47 @@ class PairedAugmenter:
             return np.ascontiguousarray(img[rows, cols]), np.ascontiguousarray(msk[rows, cols])
 
         matrix, offset, out_shape = self._matrix((h, w), params)
+        rows, cols = _input_coords(matrix, offset, out_shape)  # computed once for image and mask
+        mask_rows, mask_cols = _map_axis(rows, h, "constant"), _map_axis(cols, w, "constant")
+        if self.interpolation_order > 1:
+            out = self._resample_scipy(img, matrix, offset, out_shape)
+        elif self.fill_mode == "constant":
+            out = self._resample_fast(img, mask_rows, mask_cols, out_shape)
+        else:
+            out = self._resample_fast(img, _map_axis(rows, h, self.fill_mode), _map_axis(cols, w, self.fill_mode),
+                                      out_shape)
+
+        # The mask: nearest neighbour at the same coordinates, copying the labels
+        # themselves (any integer dtype, exactly); from outside: `mask_fill`.
+        fill = np.array(self.mask_fill).astype(msk.dtype)
+        new = _gather_nearest(_padded(msk, "constant", fill), mask_rows, mask_cols)
+        return out, _to_pixels(new, out_shape, msk.ndim)
+
+    def _resample_fast(self, img, rows, cols, out_shape):
+        """Orders 0 and 1 at mapped coordinates: NumPy gathers of all channels at once, as scipy computes them."""
+        if self.interpolation_order == 0:  # copies pixels: exact for every dtype
+            fill = self._converted(np.full(1, self.cval, np.float32), img.dtype)[0]
+            out = _gather_nearest(_padded(img, self.fill_mode, fill), rows, cols)
+        else:
+            work = np.float64 if img.dtype == np.float64 else np.float32
+            out = _gather_bilinear(_padded(img, self.fill_mode, self.cval, dtype=work), rows, cols)
+            out = self._converted(out, img.dtype)
+        return _to_pixels(out, out_shape, img.ndim)
+
+    @staticmethod
+    def _converted(values, dtype):
+        """Float results (changed in place) to the image dtype: integers rounded and clipped, bools thresholded."""
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
+        elif dtype == bool:
+            return values >= 0.5
+        return values.astype(dtype, copy=False)
+
+    def _resample_scipy(self, img, matrix, offset, out_shape):
+        """Orders 2 to 5: spline prefilter and one ``scipy.ndimage.affine_transform`` per channel."""
+        from scipy import ndimage
+
         order = self.interpolation_order
         # channel planes contiguous in memory: scipy is much faster on them
         planes = img[None] if img.ndim == 2 else np.ascontiguousarray(np.moveaxis(img, -1, 0))
@@ -320,30 +490,8 @@ class PairedAugmenter:
                 planes[c], matrix, offset, output_shape=out_shape, output=out[c], order=order,
                 mode=self.fill_mode, cval=self.cval, prefilter=order > 1,
             )
-        out = np.moveaxis(out, 0, -1)
-        if np.issubdtype(img.dtype, np.integer):
-            info = np.iinfo(img.dtype)
-            out = np.clip(np.rint(out), info.min, info.max)
-        elif img.dtype == bool:
-            out = out >= 0.5
-        out = np.ascontiguousarray(out.astype(img.dtype, copy=False))
-        if img.ndim == 2:
-            out = out[..., 0].copy()
-
-        # The mask: nearest neighbour on an index image, then a gather, so every
-        # label is copied exactly (any integer dtype, even beyond float precision).
-        labels = msk[..., 0] if msk.ndim == 3 else msk
-        source = np.arange(h * w, dtype=np.int64).reshape(h, w)
-        where = ndimage.affine_transform(
-            source, matrix, offset, output_shape=out_shape, output=np.int64, order=0, mode="constant",
-            cval=-1, prefilter=False,
-        )
-        inside = where >= 0
-        new = np.full(out_shape, self.mask_fill, dtype=labels.dtype)
-        new[inside] = labels.ravel()[where[inside]]
-        if msk.ndim == 3:
-            new = new[..., None]
-        return out, new
+        out = np.ascontiguousarray(self._converted(np.moveaxis(out, 0, -1), img.dtype))
+        return out[..., 0].copy() if img.ndim == 2 else out
 
     def augment(self, image, mask, seed=None):
         """Draw ONE set of parameters and apply it to ``image`` and ``mask``.
