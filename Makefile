@@ -12,7 +12,6 @@ STAMP := $(VENV)/.installed
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export JUPYTER_PLATFORM_DIRS := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: book test install clean clean-book
@@ -27,7 +26,8 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . -W --keep-going
+	$(VENV)/bin/jupyter-book build . --all -W --keep-going
+	$(PY) tools/check_book.py _build/html
 	@echo "Book built: open _build/html/index.html"
 
 test: $(STAMP)

@@ -186,7 +186,7 @@ def _padded(image: np.ndarray, mode: str, fill, dtype=None) -> np.ndarray:
         out[:, 0] = out[:, -1] = fill
         out[:, :, 0] = out[:, :, -1] = fill
     else:
-        out[:, 1:-1, 0] = planes[:, :, min(1, w - 1)]
+        out[:, 1:-1, 0] = planes[:, :, 0]
         out[:, 1:-1, -1] = planes[:, :, -1]
         out[:, 0] = out[:, 1]
         out[:, -1] = out[:, -2]
