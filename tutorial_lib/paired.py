@@ -118,7 +118,28 @@ def _range_pair(value, name: str, default_center: float = 0.0) -> tuple[float, f
 # -- fast resampling (orders 0 and 1): one coordinate grid per pair, all channels at once --
 
 
-def _input_coords(matrix, offset, out_shape):
+class _Scratch:
+    """Scratch arrays reused from one pair to the next.
+
+    The resampling works on a few arrays as large as the output; allocating
+    them afresh for every pair makes the C library hand memory back to the
+    system and fault it in again, which can triple the time. One ``_Scratch``
+    per call of :meth:`PairedAugmenter.augment_batch` (never shared between
+    threads) keeps them.
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def __call__(self, name: str, shape, dtype) -> np.ndarray:
+        size = math.prod(shape)
+        buf = self._arrays.get(name)
+        if buf is None or buf.dtype != dtype or buf.size < size:
+            buf = self._arrays[name] = np.empty(size, dtype)
+        return buf[:size].reshape(shape)
+
+
+def _input_coords(matrix, offset, out_shape, scratch: _Scratch):
     """Input (row, col) coordinates of every output pixel, flattened, as scipy computes them.
 
     ``scipy.ndimage.affine_transform`` evaluates ``(r * m[0] + c * m[1]) + offset``
@@ -129,15 +150,16 @@ def _input_coords(matrix, offset, out_shape):
     r = np.arange(oh, dtype=np.float64)
     c = np.arange(ow, dtype=np.float64)
     coords = []
-    for axis in range(2):
-        x = (r * matrix[axis, 0])[:, None] + (c * matrix[axis, 1])[None, :]
+    for axis, name in enumerate(("rows", "cols")):
+        x = scratch(name, (oh, ow), np.float64)
+        np.add((r * matrix[axis, 0])[:, None], (c * matrix[axis, 1])[None, :], out=x)
         x += offset[axis]
-        coords.append(x.ravel())
+        coords.append(x.reshape(-1))
     return coords
 
 
-def _map_axis(x, n: int, mode: str):
-    """scipy's ``map_coordinate``: bring coordinates outside ``[0, n - 1]`` back inside.
+def _map_axis(x, n: int, mode: str, out: np.ndarray, scratch: _Scratch) -> np.ndarray:
+    """scipy's ``map_coordinate``, written to ``out``: bring coordinates outside ``[0, n - 1]`` back inside.
 
     Returns coordinates in ``[-1, n)``; with ``mode="constant"`` the points
     outside become exactly ``-1``, which reads the fill border of the padded
@@ -145,16 +167,20 @@ def _map_axis(x, n: int, mode: str):
     period ``n - 1`` (the first and last samples overlap), and ``reflect`` is
     the half-sample mirror ``d c b a | a b c d | d c b a``.
     """
+    low = np.less(x, 0, out=scratch("low", x.shape, bool))
+    high = np.greater(x, n - 1, out=scratch("high", x.shape, bool))
+    np.copyto(out, x)
     if mode == "constant":
-        return np.where((x < 0) | (x > n - 1), -1.0, x)
+        np.logical_or(low, high, out=low)
+        np.copyto(out, -1.0, where=low)
+        return out
     if n <= 1:
-        return np.zeros_like(x)
+        out[...] = 0.0
+        return out
     if mode == "nearest":
-        return np.clip(x, 0, n - 1)
-    low, high = x < 0, x > n - 1
+        return np.clip(out, 0, n - 1, out=out)
     if not (low.any() or high.any()):
-        return x
-    out = x.copy()
+        return out
     xl, xh = x[low], x[high]
     if mode == "reflect":
         sz2 = 2 * n
@@ -170,17 +196,15 @@ def _map_axis(x, n: int, mode: str):
     return out
 
 
-def _padded(image: np.ndarray, mode: str, fill, dtype=None) -> np.ndarray:
-    """``(H, W[, C])`` -> channel planes ``(C, H + 2, W + 2)`` of ``dtype`` with a one-pixel border.
+def _padded(image: np.ndarray, mode: str, fill, out: np.ndarray) -> np.ndarray:
+    """``(H, W[, C])`` -> channel planes ``out`` of shape ``(C, H + 2, W + 2)`` with a one-pixel border.
 
     The border is ``fill`` for ``mode="constant"``, otherwise a copy of the
     edge: scipy (1.6 and later) extends the samples of an order-1 filter that
     stick out of the picture that way for ``reflect``, and with the other modes
     such samples only ever get a zero weight.
     """
-    h, w = image.shape[:2]
     planes = image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
-    out = np.empty((planes.shape[0], h + 2, w + 2), dtype=image.dtype if dtype is None else dtype)
     out[:, 1:-1, 1:-1] = planes
     if mode == "constant":
         out[:, 0] = out[:, -1] = fill
@@ -193,37 +217,60 @@ def _padded(image: np.ndarray, mode: str, fill, dtype=None) -> np.ndarray:
     return out
 
 
-def _gather_nearest(padded: np.ndarray, rows, cols) -> np.ndarray:
-    """Order 0 on padded planes ``(C, H + 2, W + 2)`` at mapped coordinates in ``[-1, n)``: ``(C, points)``."""
+def _floor_index(x, scratch: _Scratch, name: str, half: bool) -> np.ndarray:
+    """``floor(x)`` (or ``floor(x + 0.5)`` when ``half``) as integers, written to scratch ``name``."""
+    tmp = scratch("floor", x.shape, np.float64)
+    if half:
+        np.add(x, 0.5, out=tmp)
+        np.floor(tmp, out=tmp)
+    else:
+        np.floor(x, out=tmp)
+    idx = scratch(name, x.shape, np.intp)
+    np.copyto(idx, tmp, casting="unsafe")  # whole numbers: exact
+    return idx
+
+
+def _gather_nearest(padded: np.ndarray, rows, cols, scratch: _Scratch) -> np.ndarray:
+    """Order 0 on padded planes ``(C, H + 2, W + 2)`` at mapped coordinates in ``[-1, n)``: a new ``(C, points)``."""
     wp = padded.shape[2]
-    i = np.floor(rows + 0.5).astype(np.intp)
-    j = np.floor(cols + 0.5).astype(np.intp)
+    i = _floor_index(rows, scratch, "i", half=True)
+    j = _floor_index(cols, scratch, "j", half=True)
     i *= wp
     i += j
     i += wp + 1  # the border: padded index = index + 1 on both axes
-    return np.take(padded.reshape(len(padded), -1), i, axis=1)
+    return np.take(padded.reshape(len(padded), -1), i, axis=1, mode="clip")
 
 
-def _gather_bilinear(padded: np.ndarray, rows, cols) -> np.ndarray:
-    """Order 1 on padded float planes ``(C, H + 2, W + 2)`` at mapped coordinates in ``[-1, n)``: ``(C, points)``."""
-    wp = padded.shape[2]
+def _gather_bilinear(padded: np.ndarray, rows, cols, scratch: _Scratch) -> np.ndarray:
+    """Order 1 on padded float planes ``(C, H + 2, W + 2)`` at mapped coordinates in ``[-1, n)``.
+
+    Returns ``(C, points)`` in a scratch array.
+    """
+    wp, dtype, n = padded.shape[2], padded.dtype, len(rows)
     flat = padded.reshape(len(padded), -1)
-    fr, fc = np.floor(rows), np.floor(cols)
-    tr = (rows - fr).astype(padded.dtype)
-    tc = (cols - fc).astype(padded.dtype)
-    i00 = fr.astype(np.intp)
+    weights = []
+    for x, name in ((rows, "i"), (cols, "j")):
+        idx = _floor_index(x, scratch, name, half=False)
+        frac = scratch("frac", x.shape, np.float64)
+        np.subtract(x, scratch("floor", x.shape, np.float64), out=frac)
+        weights.append(scratch("w" + name, x.shape, dtype))
+        np.copyto(weights[-1], frac, casting="same_kind")
+    tr, tc = weights
+    i00 = scratch("i", (n,), np.intp)
     i00 *= wp
-    i00 += fc.astype(np.intp)
-    i00 += wp + 1
-    a = np.take(flat, i00, axis=1)
-    b = np.take(flat, i00 + 1, axis=1)
+    i00 += scratch("j", (n,), np.intp)
+    i00 += wp + 1  # the border: padded index = index + 1 on both axes
+    i01 = np.add(i00, 1, out=scratch("j", (n,), np.intp))
+    shape = (len(padded), n)
+    a = np.take(flat, i00, axis=1, out=scratch("a", shape, dtype), mode="clip")
+    b = np.take(flat, i01, axis=1, out=scratch("b", shape, dtype), mode="clip")
     b -= a
     b *= tc
     a += b  # along the top row
     i00 += wp
-    c = np.take(flat, i00, axis=1)
-    i00 += 1
-    d = np.take(flat, i00, axis=1)
+    i01 += wp
+    c = np.take(flat, i00, axis=1, out=scratch("c", shape, dtype), mode="clip")
+    d = np.take(flat, i01, axis=1, out=b, mode="clip")
     d -= c
     d *= tc
     c += d  # along the bottom row
@@ -233,12 +280,17 @@ def _gather_bilinear(padded: np.ndarray, rows, cols) -> np.ndarray:
     return a
 
 
-def _to_pixels(values: np.ndarray, out_shape, ndim: int) -> np.ndarray:
-    """Channel planes ``(C, points)`` -> a channels-last image ``out_shape`` (+ ``(C,)`` when ``ndim == 3``)."""
+def _to_pixels(values: np.ndarray, out_shape, ndim: int, dtype) -> np.ndarray:
+    """Channel planes ``(C, points)`` -> a NEW channels-last image of ``dtype``.
+
+    Its shape is ``out_shape``, plus ``(C,)`` when ``ndim == 3``.
+    """
     if ndim == 2:
-        return values.reshape(out_shape)
-    out = np.empty(tuple(out_shape) + (len(values),), dtype=values.dtype)
-    out.reshape(-1, len(values))[...] = values.T
+        out = np.empty(tuple(out_shape), dtype=dtype)
+        np.copyto(out, values.reshape(out_shape), casting="unsafe")
+        return out
+    out = np.empty(tuple(out_shape) + (len(values),), dtype=dtype)
+    np.copyto(out.reshape(-1, len(values)), values.T, casting="unsafe")
     return out
 
 
@@ -418,6 +470,9 @@ class PairedAugmenter:
             New arrays; the image keeps its dtype (integers are rounded and
             clipped to the dtype's range), the mask its dtype and shape convention.
         """
+        return self._apply(image, mask, params, _Scratch())
+
+    def _apply(self, image, mask, params: dict, scratch: _Scratch):
         img, msk = check_image_mask_pair(image, mask)
         h, w = img.shape[:2]
         if self.crop_size is not None:
@@ -437,45 +492,52 @@ class PairedAugmenter:
                 rows = slice(rows.start, None, -1)
             if cols.stop is not None and cols.stop < 0:
                 cols = slice(cols.start, None, -1)
-            return np.ascontiguousarray(img[rows, cols]), np.ascontiguousarray(msk[rows, cols])
+            return np.array(img[rows, cols], order="C"), np.array(msk[rows, cols], order="C")  # copies
 
         matrix, offset, out_shape = self._matrix((h, w), params)
-        rows, cols = _input_coords(matrix, offset, out_shape)  # computed once for image and mask
-        mask_rows, mask_cols = _map_axis(rows, h, "constant"), _map_axis(cols, w, "constant")
+        rows, cols = _input_coords(matrix, offset, out_shape, scratch)  # once for the image and the mask
+        n = len(rows)
+        mask_rows = _map_axis(rows, h, "constant", scratch("mask_rows", (n,), np.float64), scratch)
+        mask_cols = _map_axis(cols, w, "constant", scratch("mask_cols", (n,), np.float64), scratch)
         if self.interpolation_order > 1:
             out = self._resample_scipy(img, matrix, offset, out_shape)
         elif self.fill_mode == "constant":
-            out = self._resample_fast(img, mask_rows, mask_cols, out_shape)
+            out = self._resample_fast(img, mask_rows, mask_cols, out_shape, scratch)
         else:
-            out = self._resample_fast(img, _map_axis(rows, h, self.fill_mode), _map_axis(cols, w, self.fill_mode),
-                                      out_shape)
+            img_rows = _map_axis(rows, h, self.fill_mode, scratch("img_rows", (n,), np.float64), scratch)
+            img_cols = _map_axis(cols, w, self.fill_mode, scratch("img_cols", (n,), np.float64), scratch)
+            out = self._resample_fast(img, img_rows, img_cols, out_shape, scratch)
 
         # The mask: nearest neighbour at the same coordinates, copying the labels
         # themselves (any integer dtype, exactly); from outside: `mask_fill`.
-        fill = np.array(self.mask_fill).astype(msk.dtype)
-        new = _gather_nearest(_padded(msk, "constant", fill), mask_rows, mask_cols)
-        return out, _to_pixels(new, out_shape, msk.ndim)
+        labels = _padded(msk, "constant", np.array(self.mask_fill).astype(msk.dtype),
+                         scratch("labels", (1, h + 2, w + 2), msk.dtype))
+        return out, _to_pixels(_gather_nearest(labels, mask_rows, mask_cols, scratch), out_shape, msk.ndim, msk.dtype)
 
-    def _resample_fast(self, img, rows, cols, out_shape):
+    def _resample_fast(self, img, rows, cols, out_shape, scratch: _Scratch):
         """Orders 0 and 1 at mapped coordinates: NumPy gathers of all channels at once, as scipy computes them."""
+        h, w = img.shape[:2]
+        channels = 1 if img.ndim == 2 else img.shape[2]
         if self.interpolation_order == 0:  # copies pixels: exact for every dtype
             fill = self._converted(np.full(1, self.cval, np.float32), img.dtype)[0]
-            out = _gather_nearest(_padded(img, self.fill_mode, fill), rows, cols)
+            padded = _padded(img, self.fill_mode, fill, scratch("padded0", (channels, h + 2, w + 2), img.dtype))
+            out = _gather_nearest(padded, rows, cols, scratch)
         else:
             work = np.float64 if img.dtype == np.float64 else np.float32
-            out = _gather_bilinear(_padded(img, self.fill_mode, self.cval, dtype=work), rows, cols)
-            out = self._converted(out, img.dtype)
-        return _to_pixels(out, out_shape, img.ndim)
+            padded = _padded(img, self.fill_mode, self.cval, scratch("padded1", (channels, h + 2, w + 2), work))
+            out = self._converted(_gather_bilinear(padded, rows, cols, scratch), img.dtype)
+        return _to_pixels(out, out_shape, img.ndim, img.dtype)
 
     @staticmethod
     def _converted(values, dtype):
-        """Float results (changed in place) to the image dtype: integers rounded and clipped, bools thresholded."""
+        """Float results (changed in place) ready for the image dtype: integers rounded and clipped, bools
+        thresholded."""
         if np.issubdtype(dtype, np.integer):
             info = np.iinfo(dtype)
-            values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
-        elif dtype == bool:
+            return np.clip(np.rint(values, out=values), info.min, info.max, out=values)
+        if dtype == bool:
             return values >= 0.5
-        return values.astype(dtype, copy=False)
+        return values
 
     def _resample_scipy(self, img, matrix, offset, out_shape):
         """Orders 2 to 5: spline prefilter and one ``scipy.ndimage.affine_transform`` per channel."""
@@ -490,7 +552,7 @@ class PairedAugmenter:
                 planes[c], matrix, offset, output_shape=out_shape, output=out[c], order=order,
                 mode=self.fill_mode, cval=self.cval, prefilter=order > 1,
             )
-        out = np.ascontiguousarray(self._converted(np.moveaxis(out, 0, -1), img.dtype))
+        out = np.ascontiguousarray(self._converted(np.moveaxis(out, 0, -1), img.dtype).astype(img.dtype, copy=False))
         return out[..., 0].copy() if img.ndim == 2 else out
 
     def augment(self, image, mask, seed=None):
@@ -510,7 +572,7 @@ class PairedAugmenter:
         (ndarray, ndarray)
         """
         img, msk = check_image_mask_pair(image, mask)
-        return self.apply(img, msk, self.random_params(img.shape, seed))
+        return self._apply(img, msk, self.random_params(img.shape, seed), _Scratch())
 
     def augment_batch(self, images, masks, seed=None):
         """Augment each pair of a batch with its own random draw.
@@ -537,7 +599,8 @@ class PairedAugmenter:
         """
         imgs, msks = check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
         rng = as_generator(seed)
-        pairs = [self.augment(i, m, rng) for i, m in zip(imgs, msks)]
+        scratch = _Scratch()  # reused by every pair of the batch
+        pairs = [self._apply(i, m, self.random_params(i.shape, rng), scratch) for i, m in zip(imgs, msks)]
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
     def flow(self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None) -> "PairedBatchIterator":
