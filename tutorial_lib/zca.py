@@ -256,7 +256,10 @@ class ZCA:
 
     def _fit_exact(self, x) -> "ZCA":
         if isinstance(x, np.ndarray):
-            data = self._prepare(x, "x")
+            if x.dtype == np.float32 and self.rescale is None and x.ndim == 4:
+                data = x  # already what _prepare would make: read it in place, no copy
+            else:
+                data = self._prepare(x, "x")
         else:
             source = x() if callable(x) and not hasattr(x, "__getitem__") else x
             parts, shape = [], None
@@ -278,25 +281,31 @@ class ZCA:
         else:
             # ImageDataGenerator: np.mean over (0, 1, 2) of the float32 array.
             mean = data.mean(axis=(0, 1, 2)).astype(np.float64)
-        flat = self._center(data, mean)  # in place on our own copy: (n, d) float32
+        if not np.isfinite(mean).all():
+            raise ValueError("`x` contains NaN or infinite values.")
+        flat = data.reshape(n, -1)
         d = flat.shape[1]
+        column_mean = np.broadcast_to(mean, image_shape).reshape(-1)
+        # Centred float64 column blocks of about 16 MiB: the centred data are never copied whole.
+        width = max(1, (2 << 20) // n)
+        blocks = lambda: ((a, flat[:, a : a + width] - column_mean[a : a + width]) for a in range(0, d, width))
         if n < d:
             # Eigen-decomposition of the small n x n Gram matrix, in float64.
             gram = np.zeros((n, n))
-            for start in range(0, d, 4096):
-                block = flat[:, start : start + 4096].astype(np.float64)
+            for _, block in blocks():
                 gram += block @ block.T
             lam, v = np.linalg.eigh(gram)
+            del gram
             lam, v = lam[::-1], v[:, ::-1]
             s = np.sqrt(np.clip(lam, 0.0, None))
             keep = s > s[0] * _RANK_RTOL
-            s, v = s[keep], v[:, keep]
+            s, vs = s[keep], v[:, keep] / s[keep]
+            del v
             comps = np.empty((d, s.size), dtype=np.float32)
-            vs = v / s
-            for start in range(0, d, 4096):
-                comps[start : start + 4096] = flat[:, start : start + 4096].astype(np.float64).T @ vs
+            for start, block in blocks():
+                comps[start : start + width] = block.T @ vs
         else:
-            _, s, vt = np.linalg.svd(flat.astype(np.float64), full_matrices=False)
+            _, s, vt = np.linalg.svd(flat - column_mean, full_matrices=False)
             keep = s > s[0] * _RANK_RTOL
             s = s[keep]
             comps = vt[keep].T.astype(np.float32)
