@@ -1,0 +1,133 @@
+"""Benchmark: ImageDataGenerator.flow vs tf.data + Keras preprocessing layers, same transforms.
+
+Both sides produce one epoch of augmented (images, labels) batches from the same float32 array:
+rotation up to 15 degrees and shifts up to 10 % of the width and height, bilinear interpolation,
+"nearest" fill (the generator's defaults; the layers are given the same fill mode).
+
+* ImageDataGenerator(rotation_range=15, width_shift_range=0.1, height_shift_range=0.1).flow(x, y),
+  indexed batch by batch as `model.fit` does: NumPy/SciPy, one image at a time, in the Python thread.
+* tf.data.Dataset.from_tensor_slices((x, y)).shuffle().batch().map(augment, AUTOTUNE).prefetch(AUTOTUNE)
+  with augment = Sequential([RandomRotation(15 / 360), RandomTranslation(0.1, 0.1)]): whole batches,
+  in TensorFlow's own threads.
+
+Two sizes: 28x28x1 digits (chapter 11's in-chapter measurement, longer) and 128x128x3 generated shapes.
+
+Run by hand:  python benchmarks/bench_pipelines.py [--repeat 3] [--batch 32] [--note "..."]
+Writes benchmarks/results/bench_pipelines.json (timings + machine description). No target in the
+issues: it backs chapter 11's statement that the tf.data pipeline is the faster place to augment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+import tutorial_lib as tl
+
+TRANSFORMS = {"rotation_degrees": 15, "shift_fraction": 0.1, "interpolation": "bilinear", "fill_mode": "nearest"}
+APPROACHES = ("ImageDataGenerator.flow", "tf.data + preprocessing layers")
+
+
+def best_and_median(fn, repeat: int) -> tuple[float, float]:
+    fn()  # warm up (tf.data traces its map function on the first pass)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), float(np.median(times))
+
+
+def datasets(n_digits: int, n_shapes: int) -> dict[str, np.ndarray]:
+    (x_train, y_train), _ = tl.load_digits()
+    reps = -(-n_digits // len(x_train))
+    digits = np.tile(x_train, (reps, 1, 1))[:n_digits, ..., None].astype(np.float32)
+    digit_labels = np.tile(y_train, reps)[:n_digits]
+    shapes, shape_labels, _ = tl.make_shapes(n_shapes, size=128, seed=0)
+    return {
+        "digits_28x28x1": (digits, digit_labels),
+        "shapes_128x128x3": (shapes.astype(np.float32), shape_labels),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-digits", type=int, default=4096)
+    parser.add_argument("--n-shapes", type=int, default=1024)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--note", default="", help="free text stored with the results (e.g. 'machine busy')")
+    args = parser.parse_args()
+
+    tf = tl.quiet_tensorflow()
+    import keras
+
+    tl.set_seed(0)
+    ImageDataGenerator = tl.get_image_data_generator()
+    idg = ImageDataGenerator(rotation_range=TRANSFORMS["rotation_degrees"],
+                             width_shift_range=TRANSFORMS["shift_fraction"],
+                             height_shift_range=TRANSFORMS["shift_fraction"],
+                             fill_mode=TRANSFORMS["fill_mode"], interpolation_order=1)
+    augment = keras.Sequential([
+        keras.layers.RandomRotation(TRANSFORMS["rotation_degrees"] / 360, fill_mode=TRANSFORMS["fill_mode"],
+                                    interpolation=TRANSFORMS["interpolation"], seed=0),
+        keras.layers.RandomTranslation(TRANSFORMS["shift_fraction"], TRANSFORMS["shift_fraction"],
+                                       fill_mode=TRANSFORMS["fill_mode"], interpolation=TRANSFORMS["interpolation"],
+                                       seed=1),
+    ])
+
+    results: dict[str, dict] = {}
+    summary: dict[str, dict] = {}
+    for name, (x, y) in datasets(args.n_digits, args.n_shapes).items():
+        n = len(x)
+        flow = idg.flow(x, y, batch_size=args.batch, seed=0)
+        ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(n, seed=0).batch(args.batch)
+              .map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+              .prefetch(tf.data.AUTOTUNE))
+
+        def classic_epoch():
+            count = 0
+            for i in range(len(flow)):
+                count += len(flow[i][0])
+            assert count == n
+
+        def tfdata_epoch():
+            count = 0
+            for a, _ in ds:
+                count += int(a.shape[0])
+            assert count == n
+
+        results[name] = {"n": n, "image_shape": list(x.shape[1:])}
+        for approach, fn in zip(APPROACHES, (classic_epoch, tfdata_epoch)):
+            best, median = best_and_median(fn, args.repeat)
+            results[name][approach] = {"best_s": best, "median_s": median, "images_per_s": n / best}
+            print(f"{name:18s} {approach:32s} best {best:7.3f} s   median {median:7.3f} s   {n / best:9.0f} images/s",
+                  flush=True)
+        speedup = results[name][APPROACHES[0]]["best_s"] / results[name][APPROACHES[1]]["best_s"]
+        summary[name] = {"tfdata_speedup_over_generator": speedup}
+    print(json.dumps(summary, indent=2))
+    record = {
+        "benchmark": "bench_pipelines",
+        "config": vars(args),
+        "transforms": TRANSFORMS,
+        "results": results,
+        "summary": summary,
+        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
+                    "load_average_1_5_15min": [round(v, 2) for v in os.getloadavg()]},
+        "versions": tl.versions(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    path = Path(__file__).resolve().parent / "results" / "bench_pipelines.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
