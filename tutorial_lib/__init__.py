@@ -14,6 +14,7 @@ Examples
 (1437, 28, 28)
 """
 
+from .batches import count_batches, iter_image_batches
 from .compat import get_image_data_generator, quiet_tensorflow, versions
 from .crop import RandomCropIterator, center_crop, paired_random_crop, random_crop, random_crop_batch
 from .datasets import (
@@ -27,7 +28,7 @@ from .datasets import (
 )
 from .image_folder import FolderReport, verify_image_folder, write_image_folder
 from .paired import PairedAugmenter, PairedBatchIterator, check_image_mask_pair
-from .plotting import show_before_after, show_grid, show_mask_overlay
+from .plotting import show_before_after, show_grid, show_mask_overlay, to_displayable
 from .saving import save_augmented
 from .seeding import set_seed
 from .stats import FeaturewiseStats, featurewise_stats, load_stats
@@ -59,6 +60,7 @@ __all__ = [
     "show_before_after",
     "show_grid",
     "show_mask_overlay",
+    "to_displayable",
     # crops and image + mask pairs
     "PairedAugmenter",
     "PairedBatchIterator",
@@ -79,6 +81,9 @@ __all__ = [
     "ZCA",
     "featurewise_stats",
     "load_stats",
+    # reading any batch source (arrays, Keras iterators, generators)
+    "count_batches",
+    "iter_image_batches",
 ]
 
 

@@ -29,9 +29,11 @@ __all__ = [
 FACES_CLASS_NAMES = ("non-face", "face")
 #: Label 0, 1 and 2 of :func:`make_shapes`; in masks the shape of class ``c`` has value ``c + 1``.
 SHAPES_CLASS_NAMES = ("circle", "square", "triangle")
-#: Photographs :func:`load_photos` can return (all bundled with scikit-image).
+#: Colour photographs :func:`load_photos` can return (all bundled with scikit-image).
 COLOR_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry")
+#: Greyscale photographs :func:`load_photos` can return.
 GRAY_PHOTOS = ("camera", "coins", "moon", "text")
+#: Every name :func:`load_photos` accepts: colour ones first, then greyscale.
 PHOTO_NAMES = COLOR_PHOTOS + GRAY_PHOTOS
 
 

@@ -205,6 +205,15 @@ class FolderReport:
         ``{class: number of readable images}``.
     problems : list of Problem
         ``(path, reason)`` for each bad file or folder; empty if all is well.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = write_image_folder(np.zeros((3, 4, 4), np.uint8), [0, 1, 1], root, ["cat", "dog"])
+    >>> report = verify_image_folder(root)
+    >>> report.ok, report.classes, report.n_images
+    (True, ['cat', 'dog'], 3)
     """
 
     root: Path
