@@ -1,7 +1,10 @@
 # Two commands for a fresh machine with Python 3.11+ and pip:
 #   make book   -- build the HTML book (executes every notebook) into _build/html
-#   make test   -- unit, property and doctests of tutorial_lib, then nbval over every notebook
+#   make test   -- unit, property and doctests of tutorial_lib, and nbval over every notebook run
+#                  as in Colab: in .venv-colab (tools/colab-requirements.txt, without tutorial_lib,
+#                  which each chapter's setup cell installs from this checkout; tests/test_colab_like.py)
 # Both create the virtual environment .venv and install everything on first use.
+# make compat -- the same tests against the oldest supported TensorFlow and the newest (by hand).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -14,7 +17,13 @@ export JUPYTER_PLATFORM_DIRS := 1
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: book test install clean clean-book
+# The Colab-like environment: only tools/colab-requirements.txt (COLAB_PINS narrows it, for
+# make compat), made anew (venv --clear) whenever that file changes; never tutorial_lib.
+COLAB_VENV ?= .venv-colab
+COLAB_PINS ?=
+COLAB_STAMP = $(COLAB_VENV)/.installed
+
+.PHONY: book test install clean clean-book colab-venv compat compat-run
 
 install: $(STAMP)
 
@@ -25,16 +34,63 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
 	touch $(STAMP)
 
+colab-venv: $(COLAB_STAMP)
+
+$(COLAB_STAMP): tools/colab-requirements.txt
+	$(PYTHON) -m venv --clear $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r tools/colab-requirements.txt $(COLAB_PINS)
+	$(COLAB_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" > /dev/null
+	touch $(COLAB_STAMP)
+
 book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
 	$(PY) tools/check_book.py _build/html
 	@echo "Book built: open _build/html/index.html"
 
-test: $(STAMP)
-	$(PY) -m pytest tests tutorial_lib notebooks --doctest-modules --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p no:randomly
+test: $(STAMP) $(COLAB_STAMP)
+	COLAB_VENV=$(COLAB_VENV) $(PY) -m pytest tests tutorial_lib --doctest-modules -p no:randomly
+
+# make compat -- the unit tests and every chapter (Colab-like, as in make test) against the oldest
+# supported TensorFlow, with the Keras and NumPy of its time, and against the newest in
+# tools/colab-requirements.txt's range; each in its own Colab-like venv plus hypothesis and pyyaml
+# for the unit tests, which import tutorial_lib from this checkout (PYTHONPATH), not installed.
+COMPAT_OLDEST := "tensorflow==2.16.2" "keras~=3.3.0" "numpy<2"
+compat:
+	status=0; \
+	$(MAKE) compat-run COLAB_VENV=.venv-compat-oldest COLAB_PINS='$(COMPAT_OLDEST)' || status=1; \
+	$(MAKE) compat-run COLAB_VENV=.venv-compat-newest COLAB_PINS= || status=1; \
+	exit $$status
+
+compat-run: $(COLAB_STAMP)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade -r tools/colab-requirements.txt $(COLAB_PINS) "hypothesis>=6.100" pyyaml
+	PYTHONPATH=$(CURDIR) $(COLAB_VENV)/bin/python -c "import tutorial_lib as tl; print('compat:', tl.versions())"
+	PYTHONPATH=$(CURDIR) COLAB_VENV=$(COLAB_VENV) $(COLAB_VENV)/bin/python -m pytest tests tutorial_lib --doctest-modules -p no:randomly
+
+# make bench -- rerun every benchmark (each writes benchmarks/results/<name>.json; several minutes, best on a
+# quiet machine), then regenerate the performance appendix book/performance.md and its plots from the results.
+# `make bench BENCH_ZCA_ARGS=--large` adds the long 224x224x3 ZCA run.
+BENCH_ZCA_ARGS ?=
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) benchmarks/bench_crop.py
+	$(PY) benchmarks/bench_paired.py
+	$(PY) benchmarks/bench_pipelines.py
+	$(PY) benchmarks/bench_zca.py $(BENCH_ZCA_ARGS)
+	$(PY) tools/render_performance.py
+
+# make check-html -- after `make book`: every page of _build/html in headless Chromium (Debian's
+# `chromium` package, no browser download): images, links, JS console errors, figures, Colab links, search.
+# Screenshots go to _build/screenshots/.
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: check-html
+check-html: $(STAMP)
+	@test -f _build/html/index.html || { echo "check-html: no built book in _build/html -- run 'make book' first"; exit 1; }
+	@command -v $(CHROMIUM) > /dev/null || { echo "check-html: $(CHROMIUM) not found -- install Debian's Chromium: sudo apt-get install -y --no-install-recommends chromium (or set CHROMIUM=/path/to/chromium)"; exit 1; }
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest browser_tests -p no:randomly -q
 
 clean-book:
 	rm -rf _build
 
 clean: clean-book
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-oldest .venv-compat-newest build
