@@ -27,7 +27,7 @@ COLAB_STAMP = $(COLAB_VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt tools/colab-requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -e .
@@ -52,13 +52,17 @@ test: $(STAMP) $(COLAB_STAMP)
 	COLAB_VENV=$(COLAB_VENV) $(PY) -m pytest tests tutorial_lib --doctest-modules -p no:randomly
 
 # make compat -- the unit tests and every chapter (Colab-like, as in make test) against the oldest
-# supported TensorFlow, with the Keras and NumPy of its time, and against the newest in
-# tools/colab-requirements.txt's range; each in its own Colab-like venv plus hypothesis and pyyaml
-# for the unit tests, which import tutorial_lib from this checkout (PYTHONPATH), not installed.
+# supported TensorFlow, with the Keras and NumPy of its time (Keras 3.3: the preprocessing layers
+# take no {"images", "segmentation_masks"} dict), a middle one (Keras 3.10: they take it but blend
+# mask labels, as every Keras from 3.6 to 3.13) and the newest in tools/colab-requirements.txt's
+# range; each in its own Colab-like venv plus hypothesis and pyyaml for the unit tests, which
+# import tutorial_lib from this checkout (PYTHONPATH), not installed. About 10 minutes each.
 COMPAT_OLDEST := "tensorflow==2.16.2" "keras~=3.3.0" "numpy<2"
+COMPAT_MIDDLE := "tensorflow~=2.19.0" "keras~=3.10.0"
 compat:
 	status=0; \
 	$(MAKE) compat-run COLAB_VENV=.venv-compat-oldest COLAB_PINS='$(COMPAT_OLDEST)' || status=1; \
+	$(MAKE) compat-run COLAB_VENV=.venv-compat-middle COLAB_PINS='$(COMPAT_MIDDLE)' || status=1; \
 	$(MAKE) compat-run COLAB_VENV=.venv-compat-newest COLAB_PINS= || status=1; \
 	exit $$status
 
@@ -93,4 +97,4 @@ clean-book:
 	rm -rf _build
 
 clean: clean-book
-	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-oldest .venv-compat-newest build
+	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-oldest .venv-compat-middle .venv-compat-newest build
