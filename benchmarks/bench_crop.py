@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
 import tutorial_lib as tl
+from _record import write_record
 
 
 def best_and_median(fn, repeat: int) -> tuple[float, float]:
@@ -73,19 +71,11 @@ def main() -> None:
         "speedup_over_posts_loop": loop / ours,
     }
     print(json.dumps(summary, indent=2))
-    record = {
-        "benchmark": "bench_crop",
+    write_record("bench_crop", {
         "config": vars(args),
         "results": results,
         "summary": summary,
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor()},
-        "versions": tl.versions(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    path = Path(__file__).resolve().parent / "results" / "bench_crop.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"wrote {path}")
+    })
 
 
 if __name__ == "__main__":

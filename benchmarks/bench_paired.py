@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
 import tutorial_lib as tl
+from _record import write_record
 
 GEOMETRY = dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1, zoom_range=0.1,
                 shear_range=10, horizontal_flip=True)
@@ -73,21 +71,12 @@ def main() -> None:
     speedup = results["two ImageDataGenerators (classic)"]["best_s"] / results["tl.PairedAugmenter.flow"]["best_s"]
     summary = {"speedup_over_classic": speedup, "target": 2.0, "meets_target": speedup >= 2.0}
     print(json.dumps(summary, indent=2))
-    record = {
-        "benchmark": "bench_paired",
+    write_record("bench_paired", {
         "config": vars(args),
         "transforms": GEOMETRY,
         "results": results,
         "summary": summary,
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
-                    "load_average_1_5_15min": [round(x, 2) for x in os.getloadavg()]},
-        "versions": tl.versions(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    path = Path(__file__).resolve().parent / "results" / "bench_paired.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"wrote {path}")
+    })
 
 
 if __name__ == "__main__":

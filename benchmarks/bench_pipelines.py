@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 
 import tutorial_lib as tl
+from _record import write_record
 
 TRANSFORMS = {"rotation_degrees": 15, "shift_fraction": 0.1, "interpolation": "bilinear", "fill_mode": "nearest"}
 APPROACHES = ("ImageDataGenerator.flow", "tf.data + preprocessing layers")
@@ -112,21 +110,12 @@ def main() -> None:
         speedup = results[name][APPROACHES[0]]["best_s"] / results[name][APPROACHES[1]]["best_s"]
         summary[name] = {"tfdata_speedup_over_generator": speedup}
     print(json.dumps(summary, indent=2))
-    record = {
-        "benchmark": "bench_pipelines",
+    write_record("bench_pipelines", {
         "config": vars(args),
         "transforms": TRANSFORMS,
         "results": results,
         "summary": summary,
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "processor": platform.processor(),
-                    "load_average_1_5_15min": [round(v, 2) for v in os.getloadavg()]},
-        "versions": tl.versions(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
-    path = Path(__file__).resolve().parent / "results" / "bench_pipelines.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"wrote {path}")
+    })
 
 
 if __name__ == "__main__":

@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -99,21 +98,9 @@ def reset_peak() -> bool:
 
 def machine() -> dict:
     import tutorial_lib as tl
+    from _record import machine as machine_description
 
-    mem = None
-    try:
-        with open("/proc/meminfo") as f:
-            mem = int(f.readline().split()[1]) * 1024
-    except OSError:
-        pass
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "memory_gib": None if mem is None else round(mem / GIB, 1),
-        "versions": tl.versions(),
-        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-    }
+    return {**machine_description(), "versions": tl.versions(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 # ------------------------------------------------------------------- worker
