@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 
 import tutorial_lib as tl
-from _record import write_record
-
-
-def best_and_median(fn, repeat: int) -> tuple[float, float]:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), float(np.median(times))
+from _common import best_and_median, write_record
 
 
 def posts_loop(batch: np.ndarray, crop: int, rng: np.random.Generator) -> np.ndarray:

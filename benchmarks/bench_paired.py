@@ -16,25 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
 
 import numpy as np
 
 import tutorial_lib as tl
-from _record import write_record
+from _common import best_and_median, write_record
 
 GEOMETRY = dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1, zoom_range=0.1,
                 shear_range=10, horizontal_flip=True)
-
-
-def best_and_median(fn, repeat: int) -> tuple[float, float]:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), float(np.median(times))
 
 
 def main() -> None:

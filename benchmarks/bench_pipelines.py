@@ -21,25 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 
 import tutorial_lib as tl
-from _record import write_record
+from _common import best_and_median, write_record
 
 TRANSFORMS = {"rotation_degrees": 15, "shift_fraction": 0.1, "interpolation": "bilinear", "fill_mode": "nearest"}
 APPROACHES = ("ImageDataGenerator.flow", "tf.data + preprocessing layers")
-
-
-def best_and_median(fn, repeat: int) -> tuple[float, float]:
-    fn()  # warm up (tf.data traces its map function on the first pass)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), float(np.median(times))
 
 
 def datasets(n_digits: int, n_shapes: int) -> dict[str, np.ndarray]:

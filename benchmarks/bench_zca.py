@@ -98,7 +98,7 @@ def reset_peak() -> bool:
 
 def machine() -> dict:
     import tutorial_lib as tl
-    from _record import machine as machine_description
+    from _common import machine as machine_description
 
     return {**machine_description(), "versions": tl.versions(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
 

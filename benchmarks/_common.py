@@ -1,4 +1,4 @@
-"""Shared by the benchmark scripts: the machine description and the results file.
+"""Shared by the benchmark scripts: timing, the machine description and the results file.
 
 Every script writes ``benchmarks/results/<name>.json`` holding its own
 configuration, timings and summary plus, from here, the machine it ran on
@@ -15,7 +15,21 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
+
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def best_and_median(fn, repeat: int) -> tuple[float, float]:
+    """Call ``fn`` once to warm up (tf.data traces its map function on the first pass), then
+    ``repeat`` times; the best and the median wall-clock time in seconds."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), float(np.median(times))
 
 
 def machine() -> dict:
