@@ -2,7 +2,7 @@
 
 Every script writes ``benchmarks/results/<name>.json`` holding its own
 configuration, timings and summary plus, from here, the machine it ran on
-(cores, platform, memory, load average at the end of the run), the library
+(cores, platform, memory, load average when the results are written), the library
 versions and the date. ``tools/render_performance.py`` turns these files into
 the book's performance appendix.
 """

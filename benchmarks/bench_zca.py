@@ -240,7 +240,7 @@ def main(argv=None) -> int:
         return 0
 
     approaches = [("keras", None), ("tl_exact", None), ("tl_lowrank", args.k)]
-    results = {"machine": machine(), "standardize_images": N_STANDARDIZE, "epsilon": 1e-6}
+    results = {"standardize_images": N_STANDARDIZE, "epsilon": 1e-6}
     with tempfile.TemporaryDirectory() as tmp:
         if args.quick:
             print("quick: 24x24x3, n=300")
@@ -264,6 +264,7 @@ def main(argv=None) -> int:
             "keras": {"skipped": "not started", "whitening_matrix_gib_float64": d * d * 8 / GIB,
                       "estimated_need_gib": round(keras_needs_gib(n, d), 1)},
         }
+    results = {"machine": machine(), **results}  # described when the runs are done, as the other benchmarks do
     os.makedirs(RESULTS, exist_ok=True)
     out = os.path.join(RESULTS, "bench_zca_quick.json" if args.quick else "bench_zca.json")
     if os.path.exists(out) and not args.quick:

@@ -164,7 +164,7 @@ def machine_paragraph(record: dict) -> str:
         parts.append(f"{m['memory_gib']} GiB RAM")
     machine = f"{m['platform']}, " + ", ".join(parts)
     if m["load"]:
-        machine += " (load average " + " / ".join(f"{v:.2f}" for v in m["load"]) + " over 1 / 5 / 15 min at the start)"
+        machine += " (load average " + " / ".join(f"{v:.2f}" for v in m["load"]) + " over 1 / 5 / 15 min when the results were written)"
     versions = ", ".join(f"{VERSION_NAMES.get(k, k)} {v}" for k, v in m["versions"].items() if v)
     text = (f"**Machine and date.** Measured {m['date']} on {machine}; {versions}. "
             f"Results file: `benchmarks/results/{record['_file']}`.")
