@@ -4,7 +4,7 @@
 #                  as in Colab: in .venv-colab (tools/colab-requirements.txt, without tutorial_lib,
 #                  which each chapter's setup cell installs from this checkout; tests/test_colab_like.py)
 # Both create the virtual environment .venv and install everything on first use.
-# make compat -- the same tests against the oldest supported TensorFlow and the newest (by hand).
+# make compat -- the same tests against the oldest supported TensorFlow, a middle one and the newest (by hand).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -97,4 +97,4 @@ clean-book:
 	rm -rf _build
 
 clean: clean-book
-	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-oldest .venv-compat-middle .venv-compat-newest build
+	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-* build

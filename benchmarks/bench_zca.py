@@ -47,9 +47,9 @@ import tempfile
 import time
 
 import numpy as np
+from _common import RESULTS, write_record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RESULTS = os.path.join(HERE, "results")
 WORK = os.path.join(HERE, "_work")
 N_STANDARDIZE = 256
 GIB = 1024**3
@@ -94,13 +94,6 @@ def reset_peak() -> bool:
         return True
     except OSError:
         return False
-
-
-def machine() -> dict:
-    import tutorial_lib as tl
-    from _common import machine as machine_description
-
-    return {**machine_description(), "versions": tl.versions(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
 
 
 # ------------------------------------------------------------------- worker
@@ -264,18 +257,14 @@ def main(argv=None) -> int:
             "keras": {"skipped": "not started", "whitening_matrix_gib_float64": d * d * 8 / GIB,
                       "estimated_need_gib": round(keras_needs_gib(n, d), 1)},
         }
-    results = {"machine": machine(), **results}  # described when the runs are done, as the other benchmarks do
-    os.makedirs(RESULTS, exist_ok=True)
-    out = os.path.join(RESULTS, "bench_zca_quick.json" if args.quick else "bench_zca.json")
-    if os.path.exists(out) and not args.quick:
-        with open(out) as f:  # keep the sections of an earlier run that this run skipped
-            old = json.load(f)
+    name = "bench_zca_quick" if args.quick else "bench_zca"
+    earlier = RESULTS / f"{name}.json"
+    if earlier.exists() and not args.quick:  # keep the sections of an earlier run that this run skipped
+        old = json.loads(earlier.read_text())
         for section in ("main", "sweep", "large"):
             if section not in results and section in old:
                 results[section] = old[section]
-    with open(out, "w") as f:
-        json.dump(results, f, indent=2)
-    print(f"wrote {out}")
+    write_record(name, results)
     return 0
 
 

@@ -96,17 +96,17 @@ def load_results(results_dir: Path = RESULTS) -> dict[str, dict]:
 
 
 def machine_of(record: dict) -> dict:
-    """The machine description, wherever the script put it (bench_zca nests versions and date in "machine")."""
-    machine = dict(record.get("machine") or {})
+    """The machine description of a results file (written by benchmarks/_common.py's write_record)."""
+    machine = record.get("machine") or {}
     return {
         "cpu_count": machine.get("cpu_count"),
         "platform": machine.get("platform"),
         "processor": machine.get("processor") or None,
         "memory_gib": machine.get("memory_gib"),
         "load": machine.get("load_average_1_5_15min"),
-        "versions": machine.get("versions") or record.get("versions") or {},
-        "date": machine.get("date") or record.get("date"),
-        "note": (record.get("config") or {}).get("note") or record.get("note") or "",
+        "versions": record.get("versions") or {},
+        "date": record.get("date"),
+        "note": (record.get("config") or {}).get("note") or "",
     }
 
 
