@@ -90,26 +90,26 @@ def colab_python() -> Path:
     return python
 
 
+def _uninstall_tutorial_lib(python: Path) -> subprocess.CompletedProcess:
+    return _run([str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "tutorial_lib"], cwd=ROOT)
+
+
 def _tutorial_lib_state(python: Path) -> dict:
     res = _run([str(python), "-c", _INSTALLED], cwd=ROOT / "notebooks", check=True)
     return json.loads(res.stdout)
-
-
-def test_there_are_notebooks_to_run():
-    assert len(NOTEBOOKS) >= 5
 
 
 def test_colab_like_env_has_the_stack_and_not_tutorial_lib(colab_python):
     code = "import importlib.util as u; print([m for m in ('tensorflow', 'keras', 'numpy', 'skimage', 'sklearn', 'matplotlib', 'nbval') if u.find_spec(m) is None])"
     res = _run([str(colab_python), "-c", code], cwd=ROOT / "notebooks", check=True)
     assert res.stdout.strip() == "[]"
-    _run([str(colab_python), "-m", "pip", "uninstall", "--yes", "--quiet", "tutorial_lib"], cwd=ROOT)
+    _uninstall_tutorial_lib(colab_python)
     assert _tutorial_lib_state(colab_python) == {"importable": False, "direct_url": None}
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_chapter_runs_in_a_colab_like_environment(notebook, colab_python):
-    uninstall = _run([str(colab_python), "-m", "pip", "uninstall", "--yes", "--quiet", "tutorial_lib"], cwd=ROOT)
+    uninstall = _uninstall_tutorial_lib(colab_python)
     before = _tutorial_lib_state(colab_python)
     assert not before["importable"], f"tutorial_lib still importable in {COLAB_VENV}:\n{uninstall.stderr}"
 
