@@ -2,7 +2,8 @@
 #   make book   -- build the HTML book (executes every notebook) into _build/html
 #   make test   -- unit, property and doctests of tutorial_lib, and nbval over every notebook run
 #                  as in Colab: in .venv-colab (tools/colab-requirements.txt, without tutorial_lib,
-#                  which each chapter's setup cell installs from this checkout; tests/test_colab_like.py)
+#                  which each chapter's setup cell installs from this checkout; tests/book/test_colab_like.py),
+#                  after `make lint` (ruff: lint and format check of the code and the chapters)
 # Both create the virtual environment .venv and install everything on first use.
 # make compat -- the same tests against the oldest supported TensorFlow, a middle one and the newest (by hand).
 
@@ -23,7 +24,7 @@ COLAB_VENV ?= .venv-colab
 COLAB_PINS ?=
 COLAB_STAMP = $(COLAB_VENV)/.installed
 
-.PHONY: book test install clean clean-book colab-venv compat compat-run
+.PHONY: book test lint install clean clean-book colab-venv compat compat-run
 
 install: $(STAMP)
 
@@ -48,7 +49,13 @@ book: $(STAMP)
 	$(PY) tools/check_book.py _build/html
 	@echo "Book built: open _build/html/index.html"
 
-test: $(STAMP) $(COLAB_STAMP)
+# make lint -- ruff (configured in pyproject.toml; chapters in notebooks/ruff.toml): lint and
+# format check of the library, tests, benchmarks, tools and every chapter notebook.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(STAMP) $(COLAB_STAMP) lint
 	COLAB_VENV=$(COLAB_VENV) $(PY) -m pytest tests tutorial_lib --doctest-modules -p no:randomly
 
 # make compat -- the unit tests and every chapter (Colab-like, as in make test) against the oldest

@@ -53,8 +53,13 @@ def write_record(name: str, record: dict) -> Path:
     """Add machine, versions and date to ``record`` and write ``results/<name>.json``."""
     import tutorial_lib as tl
 
-    record = {"benchmark": name, **record, "machine": machine(), "versions": tl.versions(),
-              "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    record = {
+        "benchmark": name,
+        **record,
+        "machine": machine(),
+        "versions": tl.versions(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(record, indent=2) + "\n")

@@ -11,9 +11,9 @@ import argparse
 import json
 
 import numpy as np
+from _common import best_and_median, write_record
 
 import tutorial_lib as tl
-from _common import best_and_median, write_record
 
 
 def posts_loop(batch: np.ndarray, crop: int, rng: np.random.Generator) -> np.ndarray:
@@ -33,7 +33,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--crop", type=int, default=224)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--note", default="", help="free text stored with the results (e.g. 'machine busy')")
+    parser.add_argument(
+        "--note", default="", help="free text stored with the results (e.g. 'machine busy')"
+    )
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -42,7 +44,9 @@ def main() -> None:
 
     cases = {
         "plain copy (window.copy(), same bytes)": lambda: window.copy(),
-        "tl.random_crop_batch (uint8, window per image)": lambda: tl.random_crop_batch(batch, args.crop, seed=rng),
+        "tl.random_crop_batch (uint8, window per image)": lambda: tl.random_crop_batch(
+            batch, args.crop, seed=rng
+        ),
         "posts' loop (float64, Python loop per image)": lambda: posts_loop(batch, args.crop, rng),
     }
     results = {}
@@ -60,11 +64,14 @@ def main() -> None:
         "speedup_over_posts_loop": loop / ours,
     }
     print(json.dumps(summary, indent=2))
-    write_record("bench_crop", {
-        "config": vars(args),
-        "results": results,
-        "summary": summary,
-    })
+    write_record(
+        "bench_crop",
+        {
+            "config": vars(args),
+            "results": results,
+            "summary": summary,
+        },
+    )
 
 
 if __name__ == "__main__":

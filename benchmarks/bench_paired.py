@@ -18,12 +18,18 @@ import json
 import math
 
 import numpy as np
-
-import tutorial_lib as tl
 from _common import best_and_median, write_record
 
-GEOMETRY = dict(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1, zoom_range=0.1,
-                shear_range=10, horizontal_flip=True)
+import tutorial_lib as tl
+
+GEOMETRY = dict(
+    rotation_range=20,
+    width_shift_range=0.1,
+    height_shift_range=0.1,
+    zoom_range=0.1,
+    shear_range=10,
+    horizontal_flip=True,
+)
 
 
 def main() -> None:
@@ -53,19 +59,30 @@ def main() -> None:
             pass
 
     results = {}
-    for name, fn in {"two ImageDataGenerators (classic)": classic, "tl.PairedAugmenter.flow": paired}.items():
+    for name, fn in {
+        "two ImageDataGenerators (classic)": classic,
+        "tl.PairedAugmenter.flow": paired,
+    }.items():
         best, median = best_and_median(fn, args.repeat)
         results[name] = {"best_s": best, "median_s": median, "pairs_per_s": args.n / best}
-        print(f"{name:40s} best {best:7.3f} s   median {median:7.3f} s   {args.n / best:8.1f} pairs/s")
-    speedup = results["two ImageDataGenerators (classic)"]["best_s"] / results["tl.PairedAugmenter.flow"]["best_s"]
+        print(
+            f"{name:40s} best {best:7.3f} s   median {median:7.3f} s   {args.n / best:8.1f} pairs/s"
+        )
+    speedup = (
+        results["two ImageDataGenerators (classic)"]["best_s"]
+        / results["tl.PairedAugmenter.flow"]["best_s"]
+    )
     summary = {"speedup_over_classic": speedup, "target": 2.0, "meets_target": speedup >= 2.0}
     print(json.dumps(summary, indent=2))
-    write_record("bench_paired", {
-        "config": vars(args),
-        "transforms": GEOMETRY,
-        "results": results,
-        "summary": summary,
-    })
+    write_record(
+        "bench_paired",
+        {
+            "config": vars(args),
+            "transforms": GEOMETRY,
+            "results": results,
+            "summary": summary,
+        },
+    )
 
 
 if __name__ == "__main__":

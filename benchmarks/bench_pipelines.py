@@ -23,11 +23,16 @@ import argparse
 import json
 
 import numpy as np
-
-import tutorial_lib as tl
 from _common import best_and_median, write_record
 
-TRANSFORMS = {"rotation_degrees": 15, "shift_fraction": 0.1, "interpolation": "bilinear", "fill_mode": "nearest"}
+import tutorial_lib as tl
+
+TRANSFORMS = {
+    "rotation_degrees": 15,
+    "shift_fraction": 0.1,
+    "interpolation": "bilinear",
+    "fill_mode": "nearest",
+}
 APPROACHES = ("ImageDataGenerator.flow", "tf.data + preprocessing layers")
 
 
@@ -49,7 +54,9 @@ def main() -> None:
     parser.add_argument("--n-shapes", type=int, default=1024)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--note", default="", help="free text stored with the results (e.g. 'machine busy')")
+    parser.add_argument(
+        "--note", default="", help="free text stored with the results (e.g. 'machine busy')"
+    )
     args = parser.parse_args()
 
     tf = tl.quiet_tensorflow()
@@ -57,26 +64,43 @@ def main() -> None:
 
     tl.set_seed(0)
     ImageDataGenerator = tl.get_image_data_generator()
-    idg = ImageDataGenerator(rotation_range=TRANSFORMS["rotation_degrees"],
-                             width_shift_range=TRANSFORMS["shift_fraction"],
-                             height_shift_range=TRANSFORMS["shift_fraction"],
-                             fill_mode=TRANSFORMS["fill_mode"], interpolation_order=1)
-    augment = keras.Sequential([
-        keras.layers.RandomRotation(TRANSFORMS["rotation_degrees"] / 360, fill_mode=TRANSFORMS["fill_mode"],
-                                    interpolation=TRANSFORMS["interpolation"], seed=0),
-        keras.layers.RandomTranslation(TRANSFORMS["shift_fraction"], TRANSFORMS["shift_fraction"],
-                                       fill_mode=TRANSFORMS["fill_mode"], interpolation=TRANSFORMS["interpolation"],
-                                       seed=1),
-    ])
+    idg = ImageDataGenerator(
+        rotation_range=TRANSFORMS["rotation_degrees"],
+        width_shift_range=TRANSFORMS["shift_fraction"],
+        height_shift_range=TRANSFORMS["shift_fraction"],
+        fill_mode=TRANSFORMS["fill_mode"],
+        interpolation_order=1,
+    )
+    augment = keras.Sequential(
+        [
+            keras.layers.RandomRotation(
+                TRANSFORMS["rotation_degrees"] / 360,
+                fill_mode=TRANSFORMS["fill_mode"],
+                interpolation=TRANSFORMS["interpolation"],
+                seed=0,
+            ),
+            keras.layers.RandomTranslation(
+                TRANSFORMS["shift_fraction"],
+                TRANSFORMS["shift_fraction"],
+                fill_mode=TRANSFORMS["fill_mode"],
+                interpolation=TRANSFORMS["interpolation"],
+                seed=1,
+            ),
+        ]
+    )
 
     results: dict[str, dict] = {}
     summary: dict[str, dict] = {}
     for name, (x, y) in datasets(args.n_digits, args.n_shapes).items():
         n = len(x)
         flow = idg.flow(x, y, batch_size=args.batch, seed=0)
-        ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(n, seed=0).batch(args.batch)
-              .map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
-              .prefetch(tf.data.AUTOTUNE))
+        ds = (
+            tf.data.Dataset.from_tensor_slices((x, y))
+            .shuffle(n, seed=0)
+            .batch(args.batch)
+            .map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE)
+        )
 
         def classic_epoch():
             count = 0
@@ -94,17 +118,22 @@ def main() -> None:
         for approach, fn in zip(APPROACHES, (classic_epoch, tfdata_epoch)):
             best, median = best_and_median(fn, args.repeat)
             results[name][approach] = {"best_s": best, "median_s": median, "images_per_s": n / best}
-            print(f"{name:18s} {approach:32s} best {best:7.3f} s   median {median:7.3f} s   {n / best:9.0f} images/s",
-                  flush=True)
+            print(
+                f"{name:18s} {approach:32s} best {best:7.3f} s   median {median:7.3f} s   {n / best:9.0f} images/s",
+                flush=True,
+            )
         speedup = results[name][APPROACHES[0]]["best_s"] / results[name][APPROACHES[1]]["best_s"]
         summary[name] = {"tfdata_speedup_over_generator": speedup}
     print(json.dumps(summary, indent=2))
-    write_record("bench_pipelines", {
-        "config": vars(args),
-        "transforms": TRANSFORMS,
-        "results": results,
-        "summary": summary,
-    })
+    write_record(
+        "bench_pipelines",
+        {
+            "config": vars(args),
+            "transforms": TRANSFORMS,
+            "results": results,
+            "summary": summary,
+        },
+    )
 
 
 if __name__ == "__main__":

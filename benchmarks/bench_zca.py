@@ -114,9 +114,16 @@ def worker(spec: dict) -> dict:
         data = make_images(n, side)
         test = make_images(N_STANDARDIZE, side, seed=1)
     if approach == "keras":
-        generator = tl.get_image_data_generator()(featurewise_center=True, zca_whitening=True, zca_epsilon=1e-6)
+        generator = tl.get_image_data_generator()(
+            featurewise_center=True, zca_whitening=True, zca_epsilon=1e-6
+        )
     else:
-        zca = tl.ZCA(epsilon=1e-6, n_components=spec.get("k"), n_iter=spec.get("n_iter", 2), progress=spec.get("progress", False))
+        zca = tl.ZCA(
+            epsilon=1e-6,
+            n_components=spec.get("k"),
+            n_iter=spec.get("n_iter", 2),
+            progress=spec.get("progress", False),
+        )
     before = rss_mib()
     reset_ok = reset_peak()
     t0 = time.perf_counter()
@@ -153,15 +160,25 @@ def worker(spec: dict) -> dict:
 
 def run_in_subprocess(spec: dict) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)]
-    print(f"  {spec['approach']:>10} side={spec['side']} n={spec['n']} k={spec.get('k')} ...", flush=True)
+    print(
+        f"  {spec['approach']:>10} side={spec['side']} n={spec['n']} k={spec.get('k')} ...",
+        flush=True,
+    )
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-3:]
         return {**spec, "error": f"exit code {proc.returncode}: " + " | ".join(tail)}
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    via_flow = "" if result.get("standardize_via_flow_s") is None else f" ({result['standardize_via_flow_s']:.2f} s via flow)"
-    print(f"{'':14}fit {result['fit_s']:.2f} s, standardize {result['standardize_s']:.3f} s{via_flow}, "
-          f"fit adds {result['fit_added_mib']:.0f} MiB (peak {result['peak_mib']:.0f} MiB)", flush=True)
+    via_flow = (
+        ""
+        if result.get("standardize_via_flow_s") is None
+        else f" ({result['standardize_via_flow_s']:.2f} s via flow)"
+    )
+    print(
+        f"{'':14}fit {result['fit_s']:.2f} s, standardize {result['standardize_s']:.3f} s{via_flow}, "
+        f"fit adds {result['fit_added_mib']:.0f} MiB (peak {result['peak_mib']:.0f} MiB)",
+        flush=True,
+    )
     return result
 
 
@@ -170,7 +187,9 @@ def keras_needs_gib(n: int, d: int) -> float:
     return (n * d * 4 * 3 + 2 * d * d * 8) / GIB  # the matrix is float64 with NumPy 2
 
 
-def compare(configs: list[tuple[int, int]], approaches: list[tuple[str, int | None]], tmp: str) -> list[dict]:
+def compare(
+    configs: list[tuple[int, int]], approaches: list[tuple[str, int | None]], tmp: str
+) -> list[dict]:
     total_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / GIB
     rows = []
     for side, n in configs:
@@ -178,10 +197,22 @@ def compare(configs: list[tuple[int, int]], approaches: list[tuple[str, int | No
         outs = {}
         for approach, k in approaches:
             name = approach if k is None else f"{approach}_k{k}"
-            spec = {"approach": approach, "side": side, "n": n, "d": d, "k": k, "name": name,
-                    "out": os.path.join(tmp, f"{name}_{side}_{n}.npy")}
+            spec = {
+                "approach": approach,
+                "side": side,
+                "n": n,
+                "d": d,
+                "k": k,
+                "name": name,
+                "out": os.path.join(tmp, f"{name}_{side}_{n}.npy"),
+            }
             if approach == "keras" and keras_needs_gib(n, d) > 0.8 * total_gib:
-                rows.append({**spec, "skipped": f"needs about {keras_needs_gib(n, d):.1f} GiB, machine has {total_gib:.1f} GiB"})
+                rows.append(
+                    {
+                        **spec,
+                        "skipped": f"needs about {keras_needs_gib(n, d):.1f} GiB, machine has {total_gib:.1f} GiB",
+                    }
+                )
                 print(f"  {name:>10} side={side}: skipped ({rows[-1]['skipped']})")
                 continue
             if k is not None and k > min(n, d):
@@ -191,7 +222,7 @@ def compare(configs: list[tuple[int, int]], approaches: list[tuple[str, int | No
             if "error" not in row:
                 outs[name] = np.load(spec["out"])
         ref = outs.get("keras")
-        for row in rows[-len(approaches):]:
+        for row in rows[-len(approaches) :]:
             if ref is not None and row.get("name") in outs and row["name"] != "keras":
                 diff = np.abs(outs[row["name"]] - ref).max() / np.abs(ref).max()
                 row["max_rel_diff_vs_keras"] = float(diff)
@@ -223,9 +254,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="tiny smoke run of the machinery only")
-    parser.add_argument("--large", action="store_true", help="also run 224x224x3, n=10,000 from disk (long)")
+    parser.add_argument(
+        "--large", action="store_true", help="also run 224x224x3, n=10,000 from disk (long)"
+    )
     parser.add_argument("--no-sweep", action="store_true", help="skip the image-size sweep")
-    parser.add_argument("--only-large", action="store_true", help="run only the large case (implies --large)")
+    parser.add_argument(
+        "--only-large", action="store_true", help="run only the large case (implies --large)"
+    )
     parser.add_argument("--k", type=int, default=256, help="n_components of the low-rank ZCA")
     args = parser.parse_args(argv)
     if args.worker:
@@ -237,29 +272,49 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.quick:
             print("quick: 24x24x3, n=300")
-            results["main"] = compare([(24, 300)], [("keras", None), ("tl_exact", None), ("tl_lowrank", 32)], tmp)
+            results["main"] = compare(
+                [(24, 300)], [("keras", None), ("tl_exact", None), ("tl_lowrank", 32)], tmp
+            )
         else:
             if not args.only_large:
                 print("main: 64x64x3, n=2000")
                 results["main"] = compare([(64, 2000)], approaches, tmp)
             if not (args.no_sweep or args.only_large):
                 print("sweep: side 32, 64, 96, 128 at n=2000")
-                results["sweep"] = compare([(32, 2000), (64, 2000), (96, 2000), (128, 2000)], approaches, tmp)
+                results["sweep"] = compare(
+                    [(32, 2000), (64, 2000), (96, 2000), (128, 2000)], approaches, tmp
+                )
     if args.large or args.only_large:
         side, n = 224, 10_000
         folder = write_large_folder(os.path.join(WORK, "zca_large"), n, side)
         d = side * side * 3
         print("large: 224x224x3, n=10000 from disk")
-        row = run_in_subprocess({"approach": "tl_lowrank", "side": side, "n": n, "d": d, "k": args.k,
-                                 "name": f"tl_lowrank_k{args.k}", "folder": folder, "n_iter": 2, "progress": True})
+        row = run_in_subprocess(
+            {
+                "approach": "tl_lowrank",
+                "side": side,
+                "n": n,
+                "d": d,
+                "k": args.k,
+                "name": f"tl_lowrank_k{args.k}",
+                "folder": folder,
+                "n_iter": 2,
+                "progress": True,
+            }
+        )
         results["large"] = {
             "tl": row,
-            "keras": {"skipped": "not started", "whitening_matrix_gib_float64": d * d * 8 / GIB,
-                      "estimated_need_gib": round(keras_needs_gib(n, d), 1)},
+            "keras": {
+                "skipped": "not started",
+                "whitening_matrix_gib_float64": d * d * 8 / GIB,
+                "estimated_need_gib": round(keras_needs_gib(n, d), 1),
+            },
         }
     name = "bench_zca_quick" if args.quick else "bench_zca"
     earlier = RESULTS / f"{name}.json"
-    if earlier.exists() and not args.quick:  # keep the sections of an earlier run that this run skipped
+    if (
+        earlier.exists() and not args.quick
+    ):  # keep the sections of an earlier run that this run skipped
         old = json.loads(earlier.read_text())
         for section in ("main", "sweep", "large"):
             if section not in results and section in old:

@@ -89,7 +89,7 @@ class _Ids(html.parser.HTMLParser):
                 self.ids.add(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ids_of(path: Path) -> frozenset[str]:
     parser = _Ids()
     parser.feed(path.read_text(encoding="utf-8"))
@@ -123,24 +123,37 @@ def visit(browser, base_url):
             problems.append(f"request outside the book (blocked): {route.request.url}")
             route.abort()
 
-        context.route(lambda url: not url.startswith(base_url) and not url.startswith("data:"), outside)
+        context.route(
+            lambda url: not url.startswith(base_url) and not url.startswith("data:"), outside
+        )
         page.on(
             "console",
-            lambda msg: msg.type == "error"
-            and problems.append(f"console error: {msg.text} (at {msg.location.get('url')}:{msg.location.get('lineNumber')})"),
+            lambda msg: (
+                msg.type == "error"
+                and problems.append(
+                    f"console error: {msg.text} (at {msg.location.get('url')}:{msg.location.get('lineNumber')})"
+                )
+            ),
         )
         page.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
         page.on(
             "response",
-            lambda resp: resp.status >= 400 and problems.append(f"HTTP {resp.status} for {resp.url}"),
+            lambda resp: (
+                resp.status >= 400 and problems.append(f"HTTP {resp.status} for {resp.url}")
+            ),
         )
         page.on(
             "requestfailed",
-            lambda req: req.url.startswith(base_url) and problems.append(f"request failed: {req.url} ({req.failure})"),
+            lambda req: (
+                req.url.startswith(base_url)
+                and problems.append(f"request failed: {req.url} ({req.failure})")
+            ),
         )
         response = page.goto(base_url + relative_url, wait_until="networkidle")
         if response is None or not response.ok:
-            problems.append(f"page did not load: {relative_url} ({response.status if response else 'no response'})")
+            problems.append(
+                f"page did not load: {relative_url} ({response.status if response else 'no response'})"
+            )
         return result
 
     yield _visit
@@ -185,19 +198,25 @@ def _link_problems(links: list[dict], base_url: str) -> list[str]:
             continue
         fragment = unquote(parts.fragment)
         if fragment and target.suffix == ".html" and fragment not in _ids_of(target):
-            problems.append(f"broken link {link['raw']!r}: no id {fragment!r} in {target.relative_to(HTML_DIR)}")
+            problems.append(
+                f"broken link {link['raw']!r}: no id {fragment!r} in {target.relative_to(HTML_DIR)}"
+            )
     return problems
 
 
 def _report(page_name: str, problems: list[str]) -> None:
     if problems:
-        pytest.fail(f"{page_name}: {len(problems)} problem(s)\n  " + "\n  ".join(problems), pytrace=False)
+        pytest.fail(
+            f"{page_name}: {len(problems)} problem(s)\n  " + "\n  ".join(problems), pytrace=False
+        )
 
 
 def _screenshot(page, name: str, *, element=None) -> None:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     if element is not None:  # its top just below the page header
-        element.evaluate("(e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 90)")
+        element.evaluate(
+            "(e) => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 90)"
+        )
     page.screenshot(path=str(SCREENSHOT_DIR / name))
 
 
@@ -226,7 +245,9 @@ def test_page(visit, base_url, page_name):
         colab = [link for link in links if link["text"] == "Open in Colab" and link["visible"]]
         if not colab:
             problems.append("no visible 'Open in Colab' link")
-        launch = [link for link in links if link["href"].startswith("https://colab.research.google.com/")]
+        launch = [
+            link for link in links if link["href"].startswith("https://colab.research.google.com/")
+        ]
         wrong = sorted({link["href"] for link in colab + launch} - {expected})
         problems += [f"Colab link {href} is not {expected}" for href in wrong]
 
@@ -249,7 +270,9 @@ def test_search_finds_chapter(visit, base_url, query, chapter):
         " return s !== null && s.textContent.trim() !== ''; }",
         timeout=15000,
     )
-    found = page.eval_on_selector_all("#search-results ul.search li a", "(links) => links.map((a) => a.href)")
+    found = page.eval_on_selector_all(
+        "#search-results ul.search li a", "(links) => links.map((a) => a.href)"
+    )
     paths = {urlsplit(href).path.lstrip("/") for href in found}
     assert chapter in paths, f"search for {query!r} did not find {chapter}; found {sorted(paths)}"
     _report(f"search.html?q={query}", result.problems)

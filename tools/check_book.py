@@ -44,4 +44,6 @@ if __name__ == "__main__":
         print("book check:", line)
     if issues:
         sys.exit(1)
-    print(f"book check: {len(list((ROOT / 'notebooks').glob('*.ipynb')))} chapter pages have figures and Colab links")
+    print(
+        f"book check: {len(list((ROOT / 'notebooks').glob('*.ipynb')))} chapter pages have figures and Colab links"
+    )

@@ -16,7 +16,13 @@ Examples
 
 from .batches import count_batches, iter_image_batches
 from .compat import get_image_data_generator, quiet_tensorflow, versions
-from .crop import RandomCropIterator, center_crop, paired_random_crop, random_crop, random_crop_batch
+from .crop import (
+    RandomCropIterator,
+    center_crop,
+    paired_random_crop,
+    random_crop,
+    random_crop_batch,
+)
 from .datasets import (
     FACES_CLASS_NAMES,
     PHOTO_NAMES,

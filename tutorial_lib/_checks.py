@@ -52,7 +52,11 @@ def check_image(image, name: str = "image", allow_2d: bool = True) -> np.ndarray
     arr = _as_array(image, name)
     ranks = (2, 3) if allow_2d else (3,)
     if arr.ndim not in ranks:
-        expected = "(height, width) or (height, width, channels)" if allow_2d else "(height, width, channels)"
+        expected = (
+            "(height, width) or (height, width, channels)"
+            if allow_2d
+            else "(height, width, channels)"
+        )
         raise ValueError(f"`{name}` must have shape {expected}, got shape {arr.shape}.")
     if arr.size == 0:
         raise ValueError(f"`{name}` is empty (shape {arr.shape}).")
@@ -65,7 +69,9 @@ def check_batch(images, name: str = "images", allow_3d: bool = True) -> np.ndarr
     ranks = (3, 4) if allow_3d else (4,)
     if arr.ndim not in ranks:
         expected = (
-            "(n, height, width) or (n, height, width, channels)" if allow_3d else "(n, height, width, channels)"
+            "(n, height, width) or (n, height, width, channels)"
+            if allow_3d
+            else "(n, height, width, channels)"
         )
         raise ValueError(f"`{name}` must have shape {expected}, got shape {arr.shape}.")
     if arr.size == 0:
@@ -98,7 +104,9 @@ def check_size(size, name: str = "size") -> tuple[int, int]:
     try:
         h, w = size
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be an int or a (height, width) pair, got {size!r}.") from None
+        raise ValueError(
+            f"`{name}` must be an int or a (height, width) pair, got {size!r}."
+        ) from None
     check_positive_int(h, f"{name}[0]")
     check_positive_int(w, f"{name}[1]")
     return int(h), int(w)

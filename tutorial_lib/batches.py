@@ -61,7 +61,11 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
         for start in range(0, len(data), batch_size):
             yield data[start : start + batch_size]
         return
-    if hasattr(data, "__len__") and hasattr(data, "__getitem__") and not isinstance(data, (list, tuple)):
+    if (
+        hasattr(data, "__len__")
+        and hasattr(data, "__getitem__")
+        and not isinstance(data, (list, tuple))
+    ):
         for i in range(len(data)):
             yield _images_of(data[i])
         return
@@ -69,4 +73,6 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
         for batch in data:
             yield _images_of(batch)
         return
-    raise ValueError(f"`data` must be an array or an iterable of batches, got {type(data).__name__}.")
+    raise ValueError(
+        f"`data` must be an array or an iterable of batches, got {type(data).__name__}."
+    )

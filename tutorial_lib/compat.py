@@ -30,7 +30,16 @@ IMAGE_DATA_GENERATOR_LOCATIONS = (
     "keras.src.legacy.preprocessing.image",  # Keras 3 private location
 )
 
-_PACKAGES = ("tensorflow", "keras", "tf_keras", "numpy", "scipy", "scikit-image", "scikit-learn", "matplotlib")
+_PACKAGES = (
+    "tensorflow",
+    "keras",
+    "tf_keras",
+    "numpy",
+    "scipy",
+    "scikit-image",
+    "scikit-learn",
+    "matplotlib",
+)
 
 
 def versions() -> dict[str, str | None]:

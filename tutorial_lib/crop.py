@@ -52,7 +52,9 @@ def _draw_windows(rng: np.random.Generator, n: int, shape: tuple[int, int], size
     return tops, lefts
 
 
-def _gather(images: np.ndarray, tops: np.ndarray, lefts: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _gather(
+    images: np.ndarray, tops: np.ndarray, lefts: np.ndarray, size: tuple[int, int]
+) -> np.ndarray:
     """Cut window ``i`` out of ``images[i]`` for all ``i`` at once (no Python loop).
 
     A strided view lists every possible window of every image without copying;
@@ -198,7 +200,9 @@ def random_crop_batch(images, size, seed=None) -> np.ndarray:
     return _gather(arr, tops, lefts, size)
 
 
-def _check_mask_for(mask: np.ndarray, image_shape: tuple[int, ...], name: str, image_name: str) -> None:
+def _check_mask_for(
+    mask: np.ndarray, image_shape: tuple[int, ...], name: str, image_name: str
+) -> None:
     if mask.shape[: len(image_shape)] != tuple(image_shape):
         raise ValueError(
             f"`{name}` shape {mask.shape} does not match `{image_name}` shape; "
@@ -291,7 +295,9 @@ class _KerasDatasetMixin:
             return super().__new__(cls)
         mixed = _MIXED_CLASSES.get(cls)
         if mixed is None:
-            mixed = type(cls.__name__, (cls, base), {"__module__": cls.__module__, "__doc__": cls.__doc__})
+            mixed = type(
+                cls.__name__, (cls, base), {"__module__": cls.__module__, "__doc__": cls.__doc__}
+            )
             mixed.__qualname__ = cls.__qualname__
             _MIXED_CLASSES[cls] = mixed
         return super().__new__(mixed)
@@ -359,7 +365,9 @@ class RandomCropIterator(_KerasDatasetMixin):
     ((4, 24, 24, 3), dtype('uint8'), [0, 1, 2, 3])
     """
 
-    def __init__(self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None):
+    def __init__(
+        self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None
+    ):
         if not (hasattr(iterator, "__len__") and hasattr(iterator, "__getitem__")):
             raise ValueError(
                 f"`iterator` must support len() and indexing (a Keras DirectoryIterator, NumpyArrayIterator, "
@@ -429,7 +437,9 @@ class RandomCropIterator(_KerasDatasetMixin):
             hook()
 
     # -- the crop ----------------------------------------------------------
-    def _crop(self, x: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    def _crop(
+        self, x: np.ndarray, index: int
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         x = check_batch(x, "x (a batch of the wrapped iterator)")
         _check_fits(self._size, x.shape[1:3], "size", "iterator's images")
         if self._mode == "center":
@@ -475,4 +485,3 @@ class RandomCropIterator(_KerasDatasetMixin):
             f"RandomCropIterator({type(self._iterator).__name__}, size={self._size}, mode={self._mode!r}, "
             f"batches={len(self)})"
         )
-

@@ -144,7 +144,9 @@ def load_photos(names=COLOR_PHOTOS, size=None) -> dict[str, np.ndarray]:
         raise ValueError("`names` is empty; choose from " + ", ".join(PHOTO_NAMES) + ".")
     unknown = [n for n in names if n not in PHOTO_NAMES]
     if unknown:
-        raise ValueError(f"`names` has unknown photo(s) {unknown}; choose from {', '.join(PHOTO_NAMES)}.")
+        raise ValueError(
+            f"`names` has unknown photo(s) {unknown}; choose from {', '.join(PHOTO_NAMES)}."
+        )
     if size is not None:
         size = check_size(size, "size")
     import skimage.data
@@ -156,7 +158,9 @@ def load_photos(names=COLOR_PHOTOS, size=None) -> dict[str, np.ndarray]:
         if img.ndim == 2:
             img = img[..., None]
         if size is not None and img.shape[:2] != size:
-            img = resize(img, size + img.shape[2:], order=1, anti_aliasing=True, preserve_range=True)
+            img = resize(
+                img, size + img.shape[2:], order=1, anti_aliasing=True, preserve_range=True
+            )
             img = np.round(img).astype(np.uint8)
         photos[name] = np.ascontiguousarray(img, dtype=np.uint8)
     return photos
@@ -228,7 +232,9 @@ def make_shapes(n: int = 100, size=64, seed=0, noise: float = 0.05):
         elif labels[i] == 1:
             half = r / np.sqrt(2) * 1.2
             rr, cc = polygon(
-                [cy - half, cy - half, cy + half, cy + half], [cx - half, cx + half, cx + half, cx - half], (h, w)
+                [cy - half, cy - half, cy + half, cy + half],
+                [cx - half, cx + half, cx + half, cx - half],
+                (h, w),
             )
         else:
             ys, xs = _triangle(cy, cx, r)

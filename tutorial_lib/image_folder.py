@@ -28,7 +28,13 @@ import numpy as np
 
 from ._checks import check_batch
 
-__all__ = ["FolderReport", "Problem", "IMAGE_EXTENSIONS", "write_image_folder", "verify_image_folder"]
+__all__ = [
+    "FolderReport",
+    "Problem",
+    "IMAGE_EXTENSIONS",
+    "write_image_folder",
+    "verify_image_folder",
+]
 
 #: Extensions (lower case, no dot) that ``flow_from_directory`` or
 #: ``image_dataset_from_directory`` pick up as images.
@@ -75,9 +81,13 @@ def _check_names(names, name: str) -> list[str]:
     names = [str(c) for c in names]
     if not names:
         raise ValueError(f"`{name}` is empty.")
-    bad = [c for c in names if not c or c in (".", "..") or _BAD_NAME.search(c) or c.startswith(".")]
+    bad = [
+        c for c in names if not c or c in (".", "..") or _BAD_NAME.search(c) or c.startswith(".")
+    ]
     if bad:
-        raise ValueError(f"`{name}` must be usable as folder/file names (no '/', no leading '.'), got {bad}.")
+        raise ValueError(
+            f"`{name}` must be usable as folder/file names (no '/', no leading '.'), got {bad}."
+        )
     if len(set(names)) != len(names):
         dup = sorted({c for c in names if names.count(c) > 1})
         raise ValueError(f"`{name}` has duplicates: {dup}.")
@@ -137,15 +147,21 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
     """
     images = check_batch(images, "images")
     if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
-        raise ValueError(f"`images` must have 1, 3 or 4 channels for PNG, got shape {images.shape}.")
+        raise ValueError(
+            f"`images` must have 1, 3 or 4 channels for PNG, got shape {images.shape}."
+        )
     labels_arr = np.asarray(labels)
     if labels_arr.shape != (len(images),):
-        raise ValueError(f"`labels` must have shape ({len(images)},) to match `images` {images.shape}, got {labels_arr.shape}.")
+        raise ValueError(
+            f"`labels` must have shape ({len(images)},) to match `images` {images.shape}, got {labels_arr.shape}."
+        )
     if not np.issubdtype(labels_arr.dtype, np.integer):
         if labels_arr.dtype.kind == "f" and np.all(labels_arr == np.round(labels_arr)):
             labels_arr = labels_arr.astype(np.int64)
         else:
-            raise ValueError(f"`labels` must be integer class indices, got dtype {labels_arr.dtype}.")
+            raise ValueError(
+                f"`labels` must be integer class indices, got dtype {labels_arr.dtype}."
+            )
     if isinstance(class_names, str):
         raise ValueError("`class_names` must be a sequence of names, got a single string.")
     names = _check_names(class_names, "class_names")
@@ -174,7 +190,9 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
         )
     blocked = [root / c for c in names if (root / c).exists() and not (root / c).is_dir()]
     if blocked:
-        raise FileExistsError(f"class folder {str(blocked[0])!r} exists and is not a folder; nothing was written.")
+        raise FileExistsError(
+            f"class folder {str(blocked[0])!r} exists and is not a folder; nothing was written."
+        )
 
     scale = _scale_of(images)
     for c in names:
@@ -345,12 +363,16 @@ def verify_image_folder(root) -> FolderReport:
     report = FolderReport(root=root, classes=subdirs)
     for entry in sorted(root.iterdir()):
         if entry.is_file() and entry.suffix.lower().lstrip(".") in IMAGE_EXTENSIONS:
-            report.problems.append(Problem(entry, "image file outside any class folder: loaders ignore it"))
+            report.problems.append(
+                Problem(entry, "image file outside any class folder: loaders ignore it")
+            )
     for cls in subdirs:
         folder = root / cls
         if cls.startswith("."):
             report.problems.append(
-                Problem(folder, "hidden folder: flow_from_directory would read it as an extra class")
+                Problem(
+                    folder, "hidden folder: flow_from_directory would read it as an extra class"
+                )
             )
         n_ok = 0
         for dirpath, dirnames, filenames in os.walk(folder):

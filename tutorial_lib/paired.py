@@ -31,7 +31,13 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_generator, check_batch, check_fraction, check_image, check_positive_int, check_size
+from ._checks import (
+    as_generator,
+    check_batch,
+    check_image,
+    check_positive_int,
+    check_size,
+)
 from .crop import _check_fits, _KerasDatasetMixin
 
 __all__ = ["PairedAugmenter", "PairedBatchIterator", "check_image_mask_pair"]
@@ -47,7 +53,9 @@ def _check_mask_dtype(mask: np.ndarray, name: str) -> None:
         )
 
 
-def check_image_mask_pair(image, mask, batch: bool = False, image_name: str = "image", mask_name: str = "mask"):
+def check_image_mask_pair(
+    image, mask, batch: bool = False, image_name: str = "image", mask_name: str = "mask"
+):
     """Check that ``mask`` is an integer label map of the same height and width as ``image``.
 
     Parameters
@@ -109,9 +117,13 @@ def _range_pair(value, name: str, default_center: float = 0.0) -> tuple[float, f
         lo, hi = value
         lo, hi = float(lo), float(hi)
     except (TypeError, ValueError):
-        raise ValueError(f"`{name}` must be a number or a (low, high) pair, got {value!r}.") from None
+        raise ValueError(
+            f"`{name}` must be a number or a (low, high) pair, got {value!r}."
+        ) from None
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
-        raise ValueError(f"`{name}` must be a finite (low, high) pair with low <= high, got {value!r}.")
+        raise ValueError(
+            f"`{name}` must be a finite (low, high) pair with low <= high, got {value!r}."
+        )
     return lo, hi
 
 
@@ -362,15 +374,20 @@ class PairedAugmenter:
         if self.zoom_range[0] <= 0:
             raise ValueError(f"`zoom_range` must give factors > 0, got {zoom_range!r}.")
         self.shear_range = _range_pair(shear_range, "shear_range")[1]
-        for flag, name in ((horizontal_flip, "horizontal_flip"), (vertical_flip, "vertical_flip"),
-                           (keep_aspect_ratio, "keep_aspect_ratio")):
+        for flag, name in (
+            (horizontal_flip, "horizontal_flip"),
+            (vertical_flip, "vertical_flip"),
+            (keep_aspect_ratio, "keep_aspect_ratio"),
+        ):
             if not isinstance(flag, (bool, np.bool_)):
                 raise ValueError(f"`{name}` must be True or False, got {flag!r}.")
         self.horizontal_flip = bool(horizontal_flip)
         self.vertical_flip = bool(vertical_flip)
         self.keep_aspect_ratio = bool(keep_aspect_ratio)
         self.crop_size = None if crop_size is None else check_size(crop_size, "crop_size")
-        self.interpolation_order = check_positive_int(interpolation_order, "interpolation_order", minimum=0)
+        self.interpolation_order = check_positive_int(
+            interpolation_order, "interpolation_order", minimum=0
+        )
         if self.interpolation_order > 5:
             raise ValueError(f"`interpolation_order` must be 0..5, got {interpolation_order}.")
         if fill_mode not in _FILL_MODES:
@@ -446,8 +463,15 @@ class PairedAugmenter:
         she = np.array([[1.0, -np.sin(shear)], [0.0, np.cos(shear)]])
         zoo = np.diag([params["zoom_y"], params["zoom_x"]])
         a = rot @ she @ zoo
-        d = np.diag([-1.0 if params["vertical_flip"] else 1.0, -1.0 if params["horizontal_flip"] else 1.0])
-        e = np.array([h - 1.0 if params["vertical_flip"] else 0.0, w - 1.0 if params["horizontal_flip"] else 0.0])
+        d = np.diag(
+            [-1.0 if params["vertical_flip"] else 1.0, -1.0 if params["horizontal_flip"] else 1.0]
+        )
+        e = np.array(
+            [
+                h - 1.0 if params["vertical_flip"] else 0.0,
+                w - 1.0 if params["horizontal_flip"] else 0.0,
+            ]
+        )
         center = np.array([(h - 1) / 2.0, (w - 1) / 2.0])
         tl = np.array([params["crop_top"], params["crop_left"]], dtype=float)
         shift = np.array([params["shift_y"], params["shift_x"]])
@@ -457,8 +481,14 @@ class PairedAugmenter:
 
     @staticmethod
     def _is_slice(params) -> bool:
-        return (params["rotation"] == 0 and params["shear"] == 0 and params["zoom_x"] == 1
-                and params["zoom_y"] == 1 and params["shift_x"] == 0 and params["shift_y"] == 0)
+        return (
+            params["rotation"] == 0
+            and params["shear"] == 0
+            and params["zoom_x"] == 1
+            and params["zoom_y"] == 1
+            and params["shift_x"] == 0
+            and params["shift_y"] == 0
+        )
 
     # -- applying ------------------------------------------------------------
     def apply(self, image, mask, params: dict):
@@ -480,22 +510,36 @@ class PairedAugmenter:
         if msk.dtype != bool:
             info = np.iinfo(msk.dtype)
             if not info.min <= self.mask_fill <= info.max:
-                raise ValueError(f"`mask_fill` {self.mask_fill} does not fit the mask dtype {msk.dtype}.")
+                raise ValueError(
+                    f"`mask_fill` {self.mask_fill} does not fit the mask dtype {msk.dtype}."
+                )
         elif self.mask_fill not in (0, 1):
             raise ValueError(f"`mask_fill` must be 0 or 1 for a bool mask, got {self.mask_fill}.")
         if self._is_slice(params):  # flips and crop only: exact, by slicing
             oh, ow = self.crop_size if self.crop_size is not None else (h, w)
             t, l = params["crop_top"], params["crop_left"]
-            rows = slice(h - 1 - t, h - 1 - t - oh, -1) if params["vertical_flip"] else slice(t, t + oh)
-            cols = slice(w - 1 - l, w - 1 - l - ow, -1) if params["horizontal_flip"] else slice(l, l + ow)
+            rows = (
+                slice(h - 1 - t, h - 1 - t - oh, -1)
+                if params["vertical_flip"]
+                else slice(t, t + oh)
+            )
+            cols = (
+                slice(w - 1 - l, w - 1 - l - ow, -1)
+                if params["horizontal_flip"]
+                else slice(l, l + ow)
+            )
             if rows.stop is not None and rows.stop < 0:
                 rows = slice(rows.start, None, -1)
             if cols.stop is not None and cols.stop < 0:
                 cols = slice(cols.start, None, -1)
-            return np.array(img[rows, cols], order="C"), np.array(msk[rows, cols], order="C")  # copies
+            return np.array(img[rows, cols], order="C"), np.array(
+                msk[rows, cols], order="C"
+            )  # copies
 
         matrix, offset, out_shape = self._matrix((h, w), params)
-        rows, cols = _input_coords(matrix, offset, out_shape, scratch)  # once for the image and the mask
+        rows, cols = _input_coords(
+            matrix, offset, out_shape, scratch
+        )  # once for the image and the mask
         n = len(rows)
         mask_rows = _map_axis(rows, h, "constant", scratch("mask_rows", (n,), np.float64), scratch)
         mask_cols = _map_axis(cols, w, "constant", scratch("mask_cols", (n,), np.float64), scratch)
@@ -504,15 +548,25 @@ class PairedAugmenter:
         elif self.fill_mode == "constant":
             out = self._resample_fast(img, mask_rows, mask_cols, out_shape, scratch)
         else:
-            img_rows = _map_axis(rows, h, self.fill_mode, scratch("img_rows", (n,), np.float64), scratch)
-            img_cols = _map_axis(cols, w, self.fill_mode, scratch("img_cols", (n,), np.float64), scratch)
+            img_rows = _map_axis(
+                rows, h, self.fill_mode, scratch("img_rows", (n,), np.float64), scratch
+            )
+            img_cols = _map_axis(
+                cols, w, self.fill_mode, scratch("img_cols", (n,), np.float64), scratch
+            )
             out = self._resample_fast(img, img_rows, img_cols, out_shape, scratch)
 
         # The mask: nearest neighbour at the same coordinates, copying the labels
         # themselves (any integer dtype, exactly); from outside: `mask_fill`.
-        labels = _padded(msk, "constant", np.array(self.mask_fill).astype(msk.dtype),
-                         scratch("labels", (1, h + 2, w + 2), msk.dtype))
-        return out, _to_pixels(_gather_nearest(labels, mask_rows, mask_cols, scratch), out_shape, msk.ndim, msk.dtype)
+        labels = _padded(
+            msk,
+            "constant",
+            np.array(self.mask_fill).astype(msk.dtype),
+            scratch("labels", (1, h + 2, w + 2), msk.dtype),
+        )
+        return out, _to_pixels(
+            _gather_nearest(labels, mask_rows, mask_cols, scratch), out_shape, msk.ndim, msk.dtype
+        )
 
     def _resample_fast(self, img, rows, cols, out_shape, scratch: _Scratch):
         """Orders 0 and 1 at mapped coordinates: NumPy gathers of all channels at once, as scipy computes them."""
@@ -520,11 +574,15 @@ class PairedAugmenter:
         channels = 1 if img.ndim == 2 else img.shape[2]
         if self.interpolation_order == 0:  # copies pixels: exact for every dtype
             fill = self._converted(np.full(1, self.cval, np.float32), img.dtype)[0]
-            padded = _padded(img, self.fill_mode, fill, scratch("padded0", (channels, h + 2, w + 2), img.dtype))
+            padded = _padded(
+                img, self.fill_mode, fill, scratch("padded0", (channels, h + 2, w + 2), img.dtype)
+            )
             out = _gather_nearest(padded, rows, cols, scratch)
         else:
             work = np.float64 if img.dtype == np.float64 else np.float32
-            padded = _padded(img, self.fill_mode, self.cval, scratch("padded1", (channels, h + 2, w + 2), work))
+            padded = _padded(
+                img, self.fill_mode, self.cval, scratch("padded1", (channels, h + 2, w + 2), work)
+            )
             out = self._converted(_gather_bilinear(padded, rows, cols, scratch), img.dtype)
         return _to_pixels(out, out_shape, img.ndim, img.dtype)
 
@@ -549,10 +607,19 @@ class PairedAugmenter:
         out = np.empty((planes.shape[0],) + out_shape, dtype=np.float32)
         for c in range(planes.shape[0]):
             ndimage.affine_transform(
-                planes[c], matrix, offset, output_shape=out_shape, output=out[c], order=order,
-                mode=self.fill_mode, cval=self.cval, prefilter=order > 1,
+                planes[c],
+                matrix,
+                offset,
+                output_shape=out_shape,
+                output=out[c],
+                order=order,
+                mode=self.fill_mode,
+                cval=self.cval,
+                prefilter=order > 1,
             )
-        out = np.ascontiguousarray(self._converted(np.moveaxis(out, 0, -1), img.dtype).astype(img.dtype, copy=False))
+        out = np.ascontiguousarray(
+            self._converted(np.moveaxis(out, 0, -1), img.dtype).astype(img.dtype, copy=False)
+        )
         return out[..., 0].copy() if img.ndim == 2 else out
 
     def augment(self, image, mask, seed=None):
@@ -597,15 +664,23 @@ class PairedAugmenter:
         >>> xa.shape, ya.dtype, sorted(np.unique(ya).tolist())
         ((3, 16, 16, 4), dtype('int64'), [0, 1])
         """
-        imgs, msks = check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
+        imgs, msks = check_image_mask_pair(
+            images, masks, batch=True, image_name="images", mask_name="masks"
+        )
         rng = as_generator(seed)
         scratch = _Scratch()  # reused by every pair of the batch
-        pairs = [self._apply(i, m, self.random_params(i.shape, rng), scratch) for i, m in zip(imgs, msks)]
+        pairs = [
+            self._apply(i, m, self.random_params(i.shape, rng), scratch) for i, m in zip(imgs, msks)
+        ]
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
-    def flow(self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None) -> "PairedBatchIterator":
+    def flow(
+        self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None
+    ) -> PairedBatchIterator:
         """Batches of augmented ``(images, masks)`` for ``model.fit``; see :class:`PairedBatchIterator`."""
-        return PairedBatchIterator(images, masks, self, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        return PairedBatchIterator(
+            images, masks, self, batch_size=batch_size, shuffle=shuffle, seed=seed
+        )
 
 
 class PairedBatchIterator(_KerasDatasetMixin):
@@ -636,11 +711,22 @@ class PairedBatchIterator(_KerasDatasetMixin):
     (3, [4, 4, 2])
     """
 
-    def __init__(self, images, masks, augmenter: PairedAugmenter | None = None, batch_size: int = 32,
-                 shuffle: bool = True, seed=None):
-        imgs, msks = check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
+    def __init__(
+        self,
+        images,
+        masks,
+        augmenter: PairedAugmenter | None = None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed=None,
+    ):
+        imgs, msks = check_image_mask_pair(
+            images, masks, batch=True, image_name="images", mask_name="masks"
+        )
         if augmenter is not None and not isinstance(augmenter, PairedAugmenter):
-            raise ValueError(f"`augmenter` must be a PairedAugmenter or None, got {type(augmenter).__name__}.")
+            raise ValueError(
+                f"`augmenter` must be a PairedAugmenter or None, got {type(augmenter).__name__}."
+            )
         if augmenter is not None and augmenter.crop_size is not None:
             _check_fits(augmenter.crop_size, imgs.shape[1:3], "crop_size", "images")
         self._init_keras()
@@ -677,7 +763,9 @@ class PairedBatchIterator(_KerasDatasetMixin):
         x, y = self.images[idx], self.masks[idx]
         if self.augmenter is None:
             return x, y
-        return self.augmenter.augment_batch(x, y, seed=np.random.default_rng([self._entropy, self.epoch, index, 1]))
+        return self.augmenter.augment_batch(
+            x, y, seed=np.random.default_rng([self._entropy, self.epoch, index, 1])
+        )
 
     def on_epoch_end(self) -> None:
         """Called by Keras after each epoch: next epoch, new order and new draws."""

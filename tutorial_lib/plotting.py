@@ -79,11 +79,20 @@ def _draw(ax, image, title=None, cmap="gray"):
 def _figure(nrows, ncols, scale):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.3), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(scale * ncols, scale * nrows + 0.3), squeeze=False
+    )
     return fig, axes
 
 
-def show_grid(images, titles=None, ncols: int | None = None, scale: float = 1.6, cmap: str = "gray", suptitle=None):
+def show_grid(
+    images,
+    titles=None,
+    ncols: int | None = None,
+    scale: float = 1.6,
+    cmap: str = "gray",
+    suptitle=None,
+):
     """Show a batch of images in a grid.
 
     Parameters
@@ -135,7 +144,15 @@ def show_grid(images, titles=None, ncols: int | None = None, scale: float = 1.6,
     return fig
 
 
-def show_before_after(originals, augmented, titles=None, augmented_titles=None, scale: float = 1.6, cmap="gray", suptitle=None):
+def show_before_after(
+    originals,
+    augmented,
+    titles=None,
+    augmented_titles=None,
+    scale: float = 1.6,
+    cmap="gray",
+    suptitle=None,
+):
     """Put each original image beside its augmented versions, one row per original.
 
     Parameters
@@ -167,7 +184,10 @@ def show_before_after(originals, augmented, titles=None, augmented_titles=None, 
     originals = check_batch(originals, "originals")
     n = len(originals)
     if isinstance(augmented, (list, tuple)):
-        rows = [list(r) if isinstance(r, (list, tuple)) or np.ndim(r) == originals.ndim else [r] for r in augmented]
+        rows = [
+            list(r) if isinstance(r, (list, tuple)) or np.ndim(r) == originals.ndim else [r]
+            for r in augmented
+        ]
     else:
         augmented = np.asarray(augmented)
         if augmented.ndim == originals.ndim:
@@ -185,7 +205,9 @@ def show_before_after(originals, augmented, titles=None, augmented_titles=None, 
     if k == 0:
         raise ValueError("`augmented` holds no images.")
     if augmented_titles is not None and len(augmented_titles) != k:
-        raise ValueError(f"`augmented_titles` has {len(augmented_titles)} entries for {k} augmented columns.")
+        raise ValueError(
+            f"`augmented_titles` has {len(augmented_titles)} entries for {k} augmented columns."
+        )
     fig, axes = _figure(n, k + 1, scale)
     for i in range(n):
         head = "original" if titles is None else f"original: {titles[i]}"
@@ -209,7 +231,15 @@ def show_before_after(originals, augmented, titles=None, augmented_titles=None, 
     return fig
 
 
-def show_mask_overlay(images, masks, titles=None, alpha: float = 0.45, ncols: int | None = None, scale: float = 1.8, suptitle=None):
+def show_mask_overlay(
+    images,
+    masks,
+    titles=None,
+    alpha: float = 0.45,
+    ncols: int | None = None,
+    scale: float = 1.8,
+    suptitle=None,
+):
     """Show images with their integer label masks painted over them.
 
     Each label gets a fixed colour (label 0, the background, is left clear),
@@ -242,7 +272,9 @@ def show_mask_overlay(images, masks, titles=None, alpha: float = 0.45, ncols: in
     if masks.ndim == 4 and masks.shape[-1] == 1:
         masks = masks[..., 0]
     if masks.shape != images.shape[:3]:
-        raise ValueError(f"`masks` shape {masks.shape} does not match `images` shape {images.shape}.")
+        raise ValueError(
+            f"`masks` shape {masks.shape} does not match `images` shape {images.shape}."
+        )
     if not (np.issubdtype(masks.dtype, np.integer) or masks.dtype == bool):
         raise ValueError(f"`masks` must hold integer labels, got dtype {masks.dtype}.")
     n = len(images)

@@ -167,7 +167,9 @@ def save_augmented(
     """
     images = check_batch(images, "images")
     if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
-        raise ValueError(f"`images` must have 1, 3 or 4 channels to be saved, got shape {images.shape}.")
+        raise ValueError(
+            f"`images` must have 1, 3 or 4 channels to be saved, got shape {images.shape}."
+        )
     copies = check_positive_int(copies, "copies")
     apply = _make_applier(augment)
     if seed is None:
@@ -198,7 +200,9 @@ def save_augmented(
     if directory.exists() and not directory.is_dir():
         raise ValueError(f"`directory` {str(directory)!r} exists and is not a folder.")
 
-    paths = [directory / augmented_filename(s, k, prefix, ext) for s in sources for k in range(copies)]
+    paths = [
+        directory / augmented_filename(s, k, prefix, ext) for s in sources for k in range(copies)
+    ]
     existing = [p for p in paths if p.exists() or p.is_symlink()]
     if existing:
         raise FileExistsError(
@@ -213,13 +217,19 @@ def save_augmented(
     directory.mkdir(parents=True, exist_ok=True)
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
-        with tqdm(total=len(paths), disable=not progress, desc="save_augmented", unit="file") as bar:
+        with tqdm(
+            total=len(paths), disable=not progress, desc="save_augmented", unit="file"
+        ) as bar:
             for i in range(n):
                 src = images[i]
                 x = (src[..., None] if src.ndim == 2 else src).astype(np.float32)  # a fresh copy
                 for k in range(copies):
                     out = np.asarray(apply(x.copy(), _copy_seed(base, i, k)))
-                    if out.ndim not in (2, 3) or (out.ndim == 3 and out.shape[-1] not in (1, 3, 4)) or out.size == 0:
+                    if (
+                        out.ndim not in (2, 3)
+                        or (out.ndim == 3 and out.shape[-1] not in (1, 3, 4))
+                        or out.size == 0
+                    ):
                         raise ValueError(
                             f"`augment` must return an (H, W) or (H, W, C) image with C in 1, 3, 4; "
                             f"it returned shape {out.shape} for image {i}."

@@ -60,7 +60,9 @@ class FeaturewiseStats:
         mean = np.asarray(self.mean, dtype=np.float64)
         std = np.asarray(self.std, dtype=np.float64)
         if mean.ndim != 1 or mean.size == 0:
-            raise ValueError(f"`mean` must be a non-empty 1-D array (one value per channel), got shape {mean.shape}.")
+            raise ValueError(
+                f"`mean` must be a non-empty 1-D array (one value per channel), got shape {mean.shape}."
+            )
         if std.shape != mean.shape:
             raise ValueError(f"`std` shape {std.shape} does not match `mean` shape {mean.shape}.")
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
@@ -102,9 +104,10 @@ class FeaturewiseStats:
         mean, std = self.mean, self.std
         if x.ndim == 3:
             mean, std = mean[0], std[0]
-        return ((x.astype(np.float32) - mean.astype(np.float32)) / (std + STD_EPSILON).astype(np.float32)).astype(
-            np.float32
-        )
+        return (
+            (x.astype(np.float32) - mean.astype(np.float32))
+            / (std + STD_EPSILON).astype(np.float32)
+        ).astype(np.float32)
 
     def apply_to(self, generator):
         """Put these statistics into an ``ImageDataGenerator`` (no ``fit`` needed).
@@ -146,12 +149,14 @@ class FeaturewiseStats:
             try:
                 load_stats(path)
             except ValueError:
-                raise ValueError(f"`path` {path!r} exists and is not a statistics file; refusing to overwrite it.")
+                raise ValueError(
+                    f"`path` {path!r} exists and is not a statistics file; refusing to overwrite it."
+                )
         np.savez(path, mean=self.mean, std=self.std, count=np.int64(self.count))
         return path
 
     @classmethod
-    def load(cls, path) -> "FeaturewiseStats":
+    def load(cls, path) -> FeaturewiseStats:
         """Load statistics written by :meth:`save`."""
         return load_stats(path)
 
@@ -175,7 +180,9 @@ def load_stats(path) -> FeaturewiseStats:
             keys = set(data.files)
             arrays = {k: data[k] for k in _KEYS if k in keys}
     except Exception as exc:  # not a zip, truncated file, pickled (object) content...
-        raise ValueError(f"`path` {path!r} could not be read as a statistics .npz file: {exc}") from exc
+        raise ValueError(
+            f"`path` {path!r} could not be read as a statistics .npz file: {exc}"
+        ) from exc
     if keys != set(_KEYS):
         missing = sorted(set(_KEYS) - keys)
         extra = sorted(keys - set(_KEYS))
@@ -184,11 +191,15 @@ def load_stats(path) -> FeaturewiseStats:
             f"unexpected keys {extra}; expected exactly {list(_KEYS)}."
         )
     if arrays["count"].shape != ():
-        raise ValueError(f"`path` {path!r}: `count` must be a scalar, got shape {arrays['count'].shape}.")
+        raise ValueError(
+            f"`path` {path!r}: `count` must be a scalar, got shape {arrays['count'].shape}."
+        )
     return FeaturewiseStats(mean=arrays["mean"], std=arrays["std"], count=int(arrays["count"]))
 
 
-def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256, progress: bool = False) -> FeaturewiseStats:
+def featurewise_stats(
+    data, rescale: float | None = None, batch_size: int = 256, progress: bool = False
+) -> FeaturewiseStats:
     """Per-channel mean and standard deviation, streamed over batches.
 
     Gives the numbers ``ImageDataGenerator(featurewise_center=True,
@@ -222,12 +233,21 @@ def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256,
     >>> bool(np.allclose(s.std, (x / 255).std(axis=(0, 1, 2))))
     True
     """
-    if rescale is not None and (not np.isscalar(rescale) or not np.isfinite(rescale) or rescale == 0):
+    if rescale is not None and (
+        not np.isscalar(rescale) or not np.isfinite(rescale) or rescale == 0
+    ):
         raise ValueError(f"`rescale` must be a finite non-zero number or None, got {rescale!r}.")
-    if isinstance(data, np.ndarray) or isinstance(data, (list, tuple)) and data and np.ndim(data[0]) == 2:
+    if (
+        isinstance(data, np.ndarray)
+        or isinstance(data, (list, tuple))
+        and data
+        and np.ndim(data[0]) == 2
+    ):
         data = np.asarray(data)
         if data.ndim not in (3, 4):
-            raise ValueError(f"`data` must have shape (n, height, width[, channels]), got {data.shape}.")
+            raise ValueError(
+                f"`data` must have shape (n, height, width[, channels]), got {data.shape}."
+            )
         if data.size == 0:
             raise ValueError(f"`data` is empty (shape {data.shape}).")
     count = 0
@@ -238,7 +258,9 @@ def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256,
         if batch.ndim == 3:
             batch = batch[..., None]
         if batch.ndim != 4:
-            raise ValueError(f"`data` yielded a batch of shape {batch.shape}; expected (n, height, width[, channels]).")
+            raise ValueError(
+                f"`data` yielded a batch of shape {batch.shape}; expected (n, height, width[, channels])."
+            )
         if batch.size == 0:
             continue
         if not np.issubdtype(batch.dtype, np.number):
@@ -246,7 +268,9 @@ def featurewise_stats(data, rescale: float | None = None, batch_size: int = 256,
         if channels is None:
             channels = batch.shape[-1]
         elif batch.shape[-1] != channels:
-            raise ValueError(f"`data` changed channel count from {channels} to {batch.shape[-1]} between batches.")
+            raise ValueError(
+                f"`data` changed channel count from {channels} to {batch.shape[-1]} between batches."
+            )
         flat = batch.reshape(-1, channels).astype(np.float64)
         if rescale is not None:
             flat *= rescale

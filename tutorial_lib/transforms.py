@@ -22,7 +22,7 @@ repeats when that Generator is re-created with the same seed.
 from __future__ import annotations
 
 import numbers
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -39,7 +39,11 @@ def _check_images(image, name: str = "image") -> np.ndarray:
         arr = np.asarray(image)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"`{name}` could not be converted to an array: {exc}") from exc
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+    if (
+        arr.dtype == bool
+        or not np.issubdtype(arr.dtype, np.number)
+        or np.issubdtype(arr.dtype, np.complexfloating)
+    ):
         raise ValueError(f"`{name}` must hold integer or float values, got dtype {arr.dtype}.")
     if arr.ndim not in (2, 3, 4):
         raise ValueError(
@@ -58,13 +62,17 @@ def _value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
             low, high = value_range
             low, high = float(low), float(high)
         except (TypeError, ValueError):
-            raise ValueError(f"`value_range` must be a (low, high) pair of numbers, got {value_range!r}.") from None
+            raise ValueError(
+                f"`value_range` must be a (low, high) pair of numbers, got {value_range!r}."
+            ) from None
         if not (np.isfinite(low) and np.isfinite(high) and low < high):
             raise ValueError(f"`value_range` must be finite with low < high, got {value_range!r}.")
         if np.issubdtype(arr.dtype, np.integer):
             info = np.iinfo(arr.dtype)
             if low < info.min or high > info.max:
-                raise ValueError(f"`value_range` {value_range!r} does not fit the image dtype {arr.dtype}.")
+                raise ValueError(
+                    f"`value_range` {value_range!r} does not fit the image dtype {arr.dtype}."
+                )
         return low, high
     if np.issubdtype(arr.dtype, np.integer):
         info = np.iinfo(arr.dtype)
@@ -197,20 +205,32 @@ def _footprint(footprint) -> np.ndarray:
     if isinstance(footprint, numbers.Integral) and not isinstance(footprint, bool):
         k = int(footprint)
         if k < 1 or k % 2 == 0:
-            raise ValueError(f"`footprint` must be an odd size >= 1 (so that it has a centre pixel), got {k}.")
+            raise ValueError(
+                f"`footprint` must be an odd size >= 1 (so that it has a centre pixel), got {k}."
+            )
         return np.ones((k, k), dtype=bool)
     try:
         fp = np.asarray(footprint)
     except Exception:
         fp = None
-    if fp is None or fp.dtype == object or not (fp.dtype == bool or np.issubdtype(fp.dtype, np.number)):
-        raise ValueError(f"`footprint` must be an odd int or a 2-D boolean array, got {footprint!r}.")
+    if (
+        fp is None
+        or fp.dtype == object
+        or not (fp.dtype == bool or np.issubdtype(fp.dtype, np.number))
+    ):
+        raise ValueError(
+            f"`footprint` must be an odd int or a 2-D boolean array, got {footprint!r}."
+        )
     if fp.ndim != 2:
         raise ValueError(f"`footprint` must be a 2-D array (height, width), got shape {fp.shape}.")
     if fp.size == 0 or not fp.any():
-        raise ValueError(f"`footprint` must contain at least one True element, got shape {fp.shape}.")
+        raise ValueError(
+            f"`footprint` must contain at least one True element, got shape {fp.shape}."
+        )
     if fp.shape[0] % 2 == 0 or fp.shape[1] % 2 == 0:
-        raise ValueError(f"`footprint` must have odd sides (so that it has a centre pixel), got shape {fp.shape}.")
+        raise ValueError(
+            f"`footprint` must have odd sides (so that it has a centre pixel), got shape {fp.shape}."
+        )
     return fp.astype(bool)
 
 
@@ -256,7 +276,9 @@ def erode(image, footprint=3) -> np.ndarray:
 
 def _check_callable(fn, name: str) -> None:
     if not callable(fn):
-        raise TypeError(f"`{name}` must be callable (a function of one image), got {type(fn).__name__}.")
+        raise TypeError(
+            f"`{name}` must be callable (a function of one image), got {type(fn).__name__}."
+        )
 
 
 class _RandomApply:
@@ -269,7 +291,9 @@ class _RandomApply:
         arr = np.asarray(image)
         if self.batch:
             if arr.ndim < 1 or len(arr) == 0:
-                raise ValueError(f"`image` must be a non-empty batch (n, ...), got shape {arr.shape}.")
+                raise ValueError(
+                    f"`image` must be a non-empty batch (n, ...), got shape {arr.shape}."
+                )
             chosen = self.rng.random(len(arr)) < self.p
             out = arr.copy()
             if chosen.any():

@@ -30,7 +30,16 @@ from .batches import count_batches, iter_image_batches
 
 __all__ = ["ZCA"]
 
-_KEYS = ("centering", "components", "epsilon", "image_shape", "mean", "n_samples", "rescale", "singular_values")
+_KEYS = (
+    "centering",
+    "components",
+    "epsilon",
+    "image_shape",
+    "mean",
+    "n_samples",
+    "rescale",
+    "singular_values",
+)
 _CENTERINGS = ("channel", "pixel")
 #: Directions whose singular value is below this fraction of the largest one
 #: are numerically zero (the data do not span them) and are dropped.
@@ -126,19 +135,37 @@ class ZCA:
         seed: int | None = 0,
         progress: bool = False,
     ):
-        if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not np.isfinite(epsilon) or epsilon < 0:
+        if (
+            isinstance(epsilon, bool)
+            or not isinstance(epsilon, numbers.Real)
+            or not np.isfinite(epsilon)
+            or epsilon < 0
+        ):
             raise ValueError(f"`epsilon` must be a finite number >= 0, got {epsilon!r}.")
         if n_components is not None and (
-            isinstance(n_components, bool) or not isinstance(n_components, numbers.Integral) or n_components < 1
+            isinstance(n_components, bool)
+            or not isinstance(n_components, numbers.Integral)
+            or n_components < 1
         ):
-            raise ValueError(f"`n_components` must be None or an integer >= 1, got {n_components!r}.")
+            raise ValueError(
+                f"`n_components` must be None or an integer >= 1, got {n_components!r}."
+            )
         if centering not in _CENTERINGS:
             raise ValueError(f"`centering` must be one of {_CENTERINGS}, got {centering!r}.")
         if rescale is not None and (
-            isinstance(rescale, bool) or not isinstance(rescale, numbers.Real) or not np.isfinite(rescale) or rescale == 0
+            isinstance(rescale, bool)
+            or not isinstance(rescale, numbers.Real)
+            or not np.isfinite(rescale)
+            or rescale == 0
         ):
-            raise ValueError(f"`rescale` must be a finite non-zero number or None, got {rescale!r}.")
-        for name, value, low in (("n_iter", n_iter, 1), ("oversample", oversample, 0), ("batch_size", batch_size, 1)):
+            raise ValueError(
+                f"`rescale` must be a finite non-zero number or None, got {rescale!r}."
+            )
+        for name, value, low in (
+            ("n_iter", n_iter, 1),
+            ("oversample", oversample, 0),
+            ("batch_size", batch_size, 1),
+        ):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
                 raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
         self.epsilon = float(epsilon)
@@ -158,7 +185,11 @@ class ZCA:
 
     # ------------------------------------------------------------------ helpers
     def __repr__(self) -> str:
-        fitted = "" if self.components_ is None else f", fitted on {self.n_samples_} images of {self.image_shape_}"
+        fitted = (
+            ""
+            if self.components_ is None
+            else f", fitted on {self.n_samples_} images of {self.image_shape_}"
+        )
         return (
             f"ZCA(epsilon={self.epsilon:g}, n_components={self.n_components}, "
             f"centering={self.centering!r}{fitted})"
@@ -171,17 +202,23 @@ class ZCA:
 
     def _check_fitted(self):
         if self.components_ is None:
-            raise ValueError("This ZCA is not fitted yet: call `fit(x)` (or `ZCA.load(path)`) first.")
+            raise ValueError(
+                "This ZCA is not fitted yet: call `fit(x)` (or `ZCA.load(path)`) first."
+            )
 
     def _prepare(self, batch, name: str, image_shape=None) -> np.ndarray:
         """Batch -> float32 (n, H, W, C), rescaled, checked for shape and NaN."""
         batch = np.asarray(batch)
-        if batch.dtype == object or not (np.issubdtype(batch.dtype, np.number) or batch.dtype == bool):
+        if batch.dtype == object or not (
+            np.issubdtype(batch.dtype, np.number) or batch.dtype == bool
+        ):
             raise ValueError(f"`{name}` must hold numeric images, got dtype {batch.dtype}.")
         if batch.ndim == 3:
             batch = batch[..., None]
         if batch.ndim != 4:
-            raise ValueError(f"`{name}` must have shape (n, height, width[, channels]), got shape {batch.shape}.")
+            raise ValueError(
+                f"`{name}` must have shape (n, height, width[, channels]), got shape {batch.shape}."
+            )
         if image_shape is not None and batch.shape[1:] != tuple(image_shape):
             raise ValueError(
                 f"`{name}` has images of shape {batch.shape[1:]}, but the ZCA "
@@ -213,7 +250,7 @@ class ZCA:
         return lambda: data
 
     # --------------------------------------------------------------------- fit
-    def fit(self, x) -> "ZCA":
+    def fit(self, x) -> ZCA:
         """Fit the whitening on training images.
 
         Parameters
@@ -234,9 +271,13 @@ class ZCA:
         if isinstance(x, np.ndarray) or (isinstance(x, (list, tuple)) and x and np.ndim(x[0]) == 2):
             arr = np.asarray(x)
             if arr.ndim not in (3, 4):
-                raise ValueError(f"`x` must have shape (n, height, width[, channels]), got shape {arr.shape}.")
+                raise ValueError(
+                    f"`x` must have shape (n, height, width[, channels]), got shape {arr.shape}."
+                )
             if arr.shape[0] < 2:
-                raise ValueError(f"`x` must hold at least 2 images to whiten, got shape {arr.shape}.")
+                raise ValueError(
+                    f"`x` must hold at least 2 images to whiten, got shape {arr.shape}."
+                )
             if arr.size == 0:
                 raise ValueError(f"`x` is empty (shape {arr.shape}).")
             x = arr
@@ -254,7 +295,7 @@ class ZCA:
             return pixel_mean
         return pixel_mean.mean(axis=(0, 1))
 
-    def _fit_exact(self, x) -> "ZCA":
+    def _fit_exact(self, x) -> ZCA:
         if isinstance(x, np.ndarray):
             if x.dtype == np.float32 and self.rescale is None and x.ndim == 4:
                 data = x  # already what _prepare would make: read it in place, no copy
@@ -263,7 +304,12 @@ class ZCA:
         else:
             source = x() if callable(x) and not hasattr(x, "__getitem__") else x
             parts, shape = [], None
-            for batch in _progress(iter_image_batches(source, self.batch_size), count_batches(source, self.batch_size), "ZCA read", self.progress):
+            for batch in _progress(
+                iter_image_batches(source, self.batch_size),
+                count_batches(source, self.batch_size),
+                "ZCA read",
+                self.progress,
+            ):
                 batch = self._prepare(batch, "x", shape)
                 shape = batch.shape[1:]
                 if len(batch):
@@ -288,7 +334,9 @@ class ZCA:
         column_mean = np.broadcast_to(mean, image_shape).reshape(-1)
         # Centred float64 column blocks of about 16 MiB: the centred data are never copied whole.
         width = max(1, (2 << 20) // n)
-        blocks = lambda: ((a, flat[:, a : a + width] - column_mean[a : a + width]) for a in range(0, d, width))
+        blocks = lambda: (
+            (a, flat[:, a : a + width] - column_mean[a : a + width]) for a in range(0, d, width)
+        )
         if n < d:
             # Eigen-decomposition of the small n x n Gram matrix, in float64.
             gram = np.zeros((n, n))
@@ -312,7 +360,7 @@ class ZCA:
         self._set(mean, comps, s, n, image_shape)
         return self
 
-    def _fit_streaming(self, make_source) -> "ZCA":
+    def _fit_streaming(self, make_source) -> ZCA:
         k = self.n_components
         rng = np.random.default_rng(self.seed)
         passes = self.n_iter + 1
@@ -320,7 +368,12 @@ class ZCA:
         def batches(i):
             source = make_source()
             it = iter_image_batches(source, self.batch_size)
-            return _progress(it, count_batches(source, self.batch_size), f"ZCA pass {i + 1}/{passes}", self.progress)
+            return _progress(
+                it,
+                count_batches(source, self.batch_size),
+                f"ZCA pass {i + 1}/{passes}",
+                self.progress,
+            )
 
         # Pass 1: count, per-pixel sums and Xc^T Xc @ omega, all at once. The
         # products use data shifted by the first batch's mean (numerically
@@ -349,12 +402,18 @@ class ZCA:
         if n < 2:
             raise ValueError(f"`x` must hold at least 2 images to whiten, got {n}.")
         if k > min(n, d):
-            raise ValueError(f"`n_components` ({k}) must be at most min(n images, d = H*W*C) = {min(n, d)}.")
+            raise ValueError(
+                f"`n_components` ({k}) must be at most min(n images, d = H*W*C) = {min(n, d)}."
+            )
         mean = self._mean_of(pixel_sum.reshape(shape), n)
         m = np.broadcast_to(mean, shape).reshape(-1)
         delta = m - shift  # exact centre minus the shift used above
         mu = pixel_sum / n - shift  # per-pixel mean of the shifted data
-        z += n * (-np.outer(mu, delta @ omega) - np.outer(delta, mu @ omega) + np.outer(delta, delta @ omega))
+        z += n * (
+            -np.outer(mu, delta @ omega)
+            - np.outer(delta, mu @ omega)
+            + np.outer(delta, delta @ omega)
+        )
         q, _ = np.linalg.qr(z)
         # Passes 2..: power iterations on Xc^T Xc, one pass each.
         for i in range(1, passes):
@@ -408,7 +467,9 @@ class ZCA:
                 f"`x` has shape {arr.shape}; expected (n, {', '.join(map(str, self.image_shape_))}) as fitted."
             )
         if arr.ndim not in (3, 4):
-            raise ValueError(f"`x` must have shape (n, height, width[, channels]), got shape {arr.shape}.")
+            raise ValueError(
+                f"`x` must have shape (n, height, width[, channels]), got shape {arr.shape}."
+            )
         out = np.empty(arr.shape, dtype=np.float32)
         flat_out = out.reshape(len(arr), -1)
         u = self.components_
@@ -435,7 +496,9 @@ class ZCA:
             try:
                 ZCA.load(path)
             except ValueError:
-                raise ValueError(f"`path` {path!r} exists and is not a ZCA file; refusing to overwrite it.") from None
+                raise ValueError(
+                    f"`path` {path!r} exists and is not a ZCA file; refusing to overwrite it."
+                ) from None
         np.savez(
             path,
             centering=np.array(self.centering),
@@ -450,7 +513,7 @@ class ZCA:
         return path
 
     @classmethod
-    def load(cls, path) -> "ZCA":
+    def load(cls, path) -> ZCA:
         """Load a whitening written by :meth:`save`, with ``allow_pickle=False``.
 
         Raises ValueError naming ``path`` if the file is missing, unreadable,
@@ -480,7 +543,9 @@ class ZCA:
         except Exception as exc:  # not a zip, truncated, pickled content...
             if isinstance(exc, ValueError) and str(exc).startswith("`path`"):
                 raise
-            raise ValueError(f"`path` {path!r} could not be read as a ZCA .npz file: {exc}") from exc
+            raise ValueError(
+                f"`path` {path!r} could not be read as a ZCA .npz file: {exc}"
+            ) from exc
         try:
             centering = str(a["centering"])
             image_shape = tuple(int(v) for v in a["image_shape"])
@@ -494,12 +559,23 @@ class ZCA:
             )
             d = int(np.prod(image_shape))
             expected_mean = image_shape if centering == "pixel" else image_shape[-1:]
-            if len(image_shape) != 3 or comps.ndim != 2 or comps.shape[0] != d or s.shape != (comps.shape[1],):
-                raise ValueError(f"components {comps.shape}, singular values {s.shape}, image shape {image_shape}")
+            if (
+                len(image_shape) != 3
+                or comps.ndim != 2
+                or comps.shape[0] != d
+                or s.shape != (comps.shape[1],)
+            ):
+                raise ValueError(
+                    f"components {comps.shape}, singular values {s.shape}, image shape {image_shape}"
+                )
             if mean.shape != tuple(expected_mean) or a["n_samples"].shape != ():
-                raise ValueError(f"mean {mean.shape} for image shape {image_shape} and centering {centering!r}")
+                raise ValueError(
+                    f"mean {mean.shape} for image shape {image_shape} and centering {centering!r}"
+                )
         except ValueError as exc:
             raise ValueError(f"`path` {path!r} holds inconsistent ZCA arrays: {exc}") from None
-        zca.n_components = int(comps.shape[1]) if comps.shape[1] < min(int(a["n_samples"]), d) else None
+        zca.n_components = (
+            int(comps.shape[1]) if comps.shape[1] < min(int(a["n_samples"]), d) else None
+        )
         zca._set(mean, comps, s, int(a["n_samples"]), image_shape)
         return zca

@@ -20,7 +20,11 @@ def read(path):
 
 def tree(root):
     """{relative path: bytes} of every file under root."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -95,7 +99,9 @@ def test_every_class_gets_a_folder_and_an_empty_one_is_reported(tmp_path):
     write_image_folder(np.zeros((2, 4, 4), np.uint8), [0, 0], root, ["has", "none"])
     assert (root / "none").is_dir()
     report = verify_image_folder(root)
-    assert [(p.path.name, "empty class folder" in p.reason) for p in report.problems] == [("none", True)]
+    assert [(p.path.name, "empty class folder" in p.reason) for p in report.problems] == [
+        ("none", True)
+    ]
 
 
 def test_refuses_non_empty_root_and_leaves_it_alone(tmp_path, small_rgb):
@@ -153,7 +159,12 @@ def test_a_user_file_in_the_way_is_refused_by_name(tmp_path):
     ],
 )
 def test_bad_arguments_name_the_argument(tmp_path, kwargs, match):
-    args = dict(images=np.zeros((2, 4, 4), np.uint8), labels=[0, 1], root=tmp_path / "d", class_names=["a", "b"])
+    args = dict(
+        images=np.zeros((2, 4, 4), np.uint8),
+        labels=[0, 1],
+        root=tmp_path / "d",
+        class_names=["a", "b"],
+    )
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         write_image_folder(**args)
@@ -216,7 +227,13 @@ def broken_folder(tmp_path):
 def test_each_bad_file_is_reported_with_its_reason(broken_folder):
     report = verify_image_folder(broken_folder)
     reasons = {p.path.relative_to(broken_folder).as_posix(): p.reason for p in report.problems}
-    assert set(reasons) == {"cat/corrupt.png", "cat/truncated.png", "dog/zero.jpg", "dog/notes.png", "empty_class"}
+    assert set(reasons) == {
+        "cat/corrupt.png",
+        "cat/truncated.png",
+        "dog/zero.jpg",
+        "dog/notes.png",
+        "empty_class",
+    }
     assert "corrupt" in reasons["cat/corrupt.png"]
     assert "truncated" in reasons["cat/truncated.png"]
     assert "0 bytes" in reasons["dog/zero.jpg"]
@@ -282,7 +299,12 @@ def test_keras_reads_what_was_written(tmp_path):
     root = tmp_path / "d"
     paths = write_image_folder(images, labels, root, ["zebra", "ant"])
     it = tl.get_image_data_generator()().flow_from_directory(
-        root, target_size=(6, 6), color_mode="grayscale", class_mode="sparse", batch_size=7, shuffle=False
+        root,
+        target_size=(6, 6),
+        color_mode="grayscale",
+        class_mode="sparse",
+        batch_size=7,
+        shuffle=False,
     )
     assert it.samples == len(images)
     assert it.class_indices == {"ant": 0, "zebra": 1}  # sorted names, not our label order

@@ -39,7 +39,9 @@ def test_exported_from_package_root():
 
 @pytest.mark.parametrize("name", sorted(ALL))
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(12, 10), (12, 10, 1), (12, 10, 3), (12, 10, 4), (12, 10, 6), (5, 12, 10, 3)])
+@pytest.mark.parametrize(
+    "shape", [(12, 10), (12, 10, 1), (12, 10, 3), (12, 10, 4), (12, 10, 6), (5, 12, 10, 3)]
+)
 def test_shape_dtype_range_and_input_untouched(name, dtype, shape):
     x = _image(shape, dtype)
     before = x.copy()
@@ -69,7 +71,9 @@ def test_explicit_value_range_is_used():
     x = np.full((10, 10), 0.5, dtype=np.float32)
     out = salt_and_pepper(x, amount=1.0, salt_vs_pepper=1.0, value_range=(0, 255))
     assert np.all(out == 255.0)
-    out = gaussian_noise(np.full((50, 50), 200, dtype=np.uint8), sigma=0.5, seed=0, value_range=(10, 220))
+    out = gaussian_noise(
+        np.full((50, 50), 200, dtype=np.uint8), sigma=0.5, seed=0, value_range=(10, 220)
+    )
     assert out.min() >= 10 and out.max() <= 220
 
 
@@ -111,7 +115,9 @@ def test_erode_matches_minimum_filter_per_channel():
     out = erode(x, 5)
     for i in range(3):
         for c in range(4):
-            np.testing.assert_array_equal(out[i, ..., c], minimum_filter(x[i, ..., c], size=5, mode="nearest"))
+            np.testing.assert_array_equal(
+                out[i, ..., c], minimum_filter(x[i, ..., c], size=5, mode="nearest")
+            )
 
 
 def test_erode_thins_a_digit_and_accepts_array_footprint():
@@ -268,8 +274,21 @@ def test_bad_sigma(sigma):
         gaussian_noise(np.zeros((4, 4)), sigma=sigma)
 
 
-@pytest.mark.parametrize("footprint", [0, 2, 4, -3, np.ones((2, 3), bool), np.zeros((3, 3), bool),
-                                       np.ones((3, 3, 3), bool), np.ones((0, 0), bool), 2.5, "x"])
+@pytest.mark.parametrize(
+    "footprint",
+    [
+        0,
+        2,
+        4,
+        -3,
+        np.ones((2, 3), bool),
+        np.zeros((3, 3), bool),
+        np.ones((3, 3, 3), bool),
+        np.ones((0, 0), bool),
+        2.5,
+        "x",
+    ],
+)
 def test_bad_footprint(footprint):
     with pytest.raises(ValueError, match="footprint"):
         erode(np.zeros((8, 8)), footprint)
@@ -287,10 +306,22 @@ def test_bad_value_range(value_range):
         salt_and_pepper(np.zeros((4, 4), dtype=np.uint8), amount=0.1, value_range=value_range)
 
 
-@pytest.mark.parametrize("bad", [np.zeros(5), np.zeros((2, 2, 2, 2, 2)), np.zeros((0, 4)), np.zeros((3, 3), bool),
-                                 np.array([["a"]])])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros(5),
+        np.zeros((2, 2, 2, 2, 2)),
+        np.zeros((0, 4)),
+        np.zeros((3, 3), bool),
+        np.array([["a"]]),
+    ],
+)
 def test_bad_image(bad):
-    for fn in (lambda x: salt_and_pepper(x, 0.1), lambda x: gaussian_noise(x, 0.1), lambda x: erode(x, 3)):
+    for fn in (
+        lambda x: salt_and_pepper(x, 0.1),
+        lambda x: gaussian_noise(x, 0.1),
+        lambda x: erode(x, 3),
+    ):
         with pytest.raises(ValueError, match="image"):
             fn(bad)
 
@@ -309,7 +340,13 @@ dtypes = st.sampled_from([np.uint8, np.float32])
 
 
 @SETTINGS
-@given(shape=shapes, dtype=dtypes, amount=st.floats(0, 1), ratio=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+@given(
+    shape=shapes,
+    dtype=dtypes,
+    amount=st.floats(0, 1),
+    ratio=st.floats(0, 1),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_property_salt_and_pepper(shape, dtype, amount, ratio, seed):
     x = _image(shape, dtype, seed % 1000)
     out = salt_and_pepper(x, amount=amount, salt_vs_pepper=ratio, seed=seed)
@@ -318,7 +355,9 @@ def test_property_salt_and_pepper(shape, dtype, amount, ratio, seed):
     changed = out != x
     # only extreme values are written
     assert np.all((out[changed] == 0) | (out[changed] == high))
-    np.testing.assert_array_equal(out, salt_and_pepper(x, amount=amount, salt_vs_pepper=ratio, seed=seed))
+    np.testing.assert_array_equal(
+        out, salt_and_pepper(x, amount=amount, salt_vs_pepper=ratio, seed=seed)
+    )
 
 
 @SETTINGS

@@ -11,13 +11,17 @@ from tutorial_lib import compat
 
 def test_versions_lists_core_packages_without_importing_them():
     code = "import sys, tutorial_lib as tl; v = tl.versions(); print('tensorflow' in sys.modules, v['tensorflow'] is not None)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "True"]
 
 
 def test_import_does_not_import_tensorflow():
     code = "import sys, tutorial_lib; print('tensorflow' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "False"
 
 

@@ -42,7 +42,13 @@ def global_noisy(x):
 @pytest.fixture(scope="module")
 def generator():
     IDG = tl.get_image_data_generator()
-    return IDG(rotation_range=40, width_shift_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")
+    return IDG(
+        rotation_range=40,
+        width_shift_range=0.2,
+        zoom_range=0.2,
+        horizontal_flip=True,
+        fill_mode="nearest",
+    )
 
 
 @pytest.fixture
@@ -61,10 +67,14 @@ def test_exactly_n_per_source_with_sortable_names(tmp_path, digits, generator, c
     paths = save_augmented(digits, generator, out, copies=copies, seed=0)
     assert out.is_dir()  # created with its parents
     assert len(paths) == len(digits) * copies
-    assert sorted(p.name for p in out.iterdir()) == [p.name for p in paths]  # sorted == source, copy order
+    assert sorted(p.name for p in out.iterdir()) == [
+        p.name for p in paths
+    ]  # sorted == source, copy order
     for i in range(len(digits)):
         mine = [p for p in paths if f"_src{i:04d}_" in p.name]
-        assert [p.name for p in mine] == [augmented_filename(f"src{i:04d}", k) for k in range(copies)]
+        assert [p.name for p in mine] == [
+            augmented_filename(f"src{i:04d}", k) for k in range(copies)
+        ]
     for p in paths:
         img = read(p)
         assert img.shape == digits.shape[1:] and img.dtype == np.uint8
@@ -132,7 +142,9 @@ def test_new_prefix_adds_files_next_to_old_ones(tmp_path, digits):
 
 
 def test_source_names_and_empty_prefix(tmp_path, digits):
-    paths = save_augmented(digits, noisy, tmp_path / "a", copies=2, prefix="", source_names=["w", "x", "y", "z"])
+    paths = save_augmented(
+        digits, noisy, tmp_path / "a", copies=2, prefix="", source_names=["w", "x", "y", "z"]
+    )
     assert [p.name for p in paths] == [f"{s}_copy{k:02d}.png" for s in "wxyz" for k in range(2)]
 
 
@@ -203,7 +215,12 @@ def test_jpeg_format(tmp_path, digits):
     ],
 )
 def test_bad_arguments_name_the_argument(tmp_path, kwargs, match):
-    args = dict(images=np.zeros((2, 4, 4), np.uint8), augment=lambda x: x, directory=tmp_path / "d", copies=1)
+    args = dict(
+        images=np.zeros((2, 4, 4), np.uint8),
+        augment=lambda x: x,
+        directory=tmp_path / "d",
+        copies=1,
+    )
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         save_augmented(**args)
@@ -224,7 +241,9 @@ def test_directory_that_is_a_file_is_refused(tmp_path):
     extra=st.integers(0, 3),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_copy_k_of_image_i_does_not_depend_on_how_many_are_made(tmp_path_factory, n, c1, extra, seed):
+def test_copy_k_of_image_i_does_not_depend_on_how_many_are_made(
+    tmp_path_factory, n, c1, extra, seed
+):
     """More copies or more images never change the copies already made."""
     rng = np.random.default_rng(seed % 1000)
     images = rng.integers(0, 256, size=(n + 1, 5, 5), dtype=np.uint8)

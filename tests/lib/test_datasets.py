@@ -71,7 +71,12 @@ def test_load_photos_errors_name_the_argument():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 6), h=st.integers(16, 48), w=st.integers(16, 48), seed=st.integers(0, 2**32 - 1))
+@given(
+    n=st.integers(1, 6),
+    h=st.integers(16, 48),
+    w=st.integers(16, 48),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_make_shapes_properties(n, h, w, seed):
     images, labels, masks = tl.make_shapes(n, size=(h, w), seed=seed)
     assert images.shape == (n, h, w, 3) and images.dtype == np.uint8
@@ -102,8 +107,14 @@ def test_make_shapes_all_classes_appear():
 
 @pytest.mark.parametrize(
     "kwargs, arg",
-    [({"n": 0}, "n"), ({"n": 2.5}, "n"), ({"size": 8}, "size"), ({"size": (32,)}, "size"), ({"noise": 2}, "noise"),
-     ({"seed": -3}, "seed")],
+    [
+        ({"n": 0}, "n"),
+        ({"n": 2.5}, "n"),
+        ({"size": 8}, "size"),
+        ({"size": (32,)}, "size"),
+        ({"noise": 2}, "noise"),
+        ({"seed": -3}, "seed"),
+    ],
 )
 def test_make_shapes_bad_input(kwargs, arg):
     with pytest.raises(ValueError, match=arg):

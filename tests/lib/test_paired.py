@@ -52,7 +52,9 @@ def test_exported_from_package_root():
     crop=st.booleans(),
     seed=st.integers(0, 2**31),
 )
-def test_labels_stay_a_subset_and_dtypes_are_kept(params, h, w, c, image_dtype, mask_dtype, labels, crop, seed):
+def test_labels_stay_a_subset_and_dtypes_are_kept(
+    params, h, w, c, image_dtype, mask_dtype, labels, crop, seed
+):
     if np.iinfo(mask_dtype).max > 255:
         labels = labels + [int(np.iinfo(mask_dtype).max)]  # a label at the top of the dtype's range
     mask = _labels_mask(h, w, labels, mask_dtype, seed)
@@ -68,7 +70,9 @@ def test_labels_stay_a_subset_and_dtypes_are_kept(params, h, w, c, image_dtype, 
     assert out_m.dtype == mask.dtype and out_i.dtype == image.dtype
     out_hw = crop_size or (h, w)
     assert out_i.shape == out_hw + image.shape[2:] and out_m.shape == out_hw
-    if params["interpolation_order"] <= 1:  # nearest/bilinear never leave the input's range (or the 0 fill)
+    if (
+        params["interpolation_order"] <= 1
+    ):  # nearest/bilinear never leave the input's range (or the 0 fill)
         assert min(image.min(), 0) <= out_i.min() and out_i.max() <= image.max()
     again_i, again_m = aug.augment(image, mask, seed=seed)
     assert again_i.tobytes() == out_i.tobytes() and again_m.tobytes() == out_m.tobytes()
@@ -192,8 +196,13 @@ def test_clear_errors():
 
 def test_check_image_mask_pair_batch_names():
     with pytest.raises(ValueError, match="masks"):
-        check_image_mask_pair(np.zeros((2, 4, 4)), np.zeros((2, 4, 4, 2), np.uint8), batch=True,
-                              image_name="images", mask_name="masks")
+        check_image_mask_pair(
+            np.zeros((2, 4, 4)),
+            np.zeros((2, 4, 4, 2), np.uint8),
+            batch=True,
+            image_name="images",
+            mask_name="masks",
+        )
 
 
 # --- the batch iterator -----------------------------------------------------------------------
@@ -208,10 +217,14 @@ def test_iterator_epochs_order_and_reproducibility():
     assert [x.shape for x, _ in first] == [(4, 16, 16, 3), (4, 16, 16, 3), (2, 16, 16, 3)]
     assert all(x.dtype == np.uint8 and y.dtype == np.uint8 for x, y in first)
     again = aug.flow(images, masks, batch_size=4, seed=5)
-    assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(first, again))
+    assert all(
+        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(first, again)
+    )
     order0 = it.index_array()
     it.on_epoch_end()
-    assert sorted(it.index_array().tolist()) == list(range(10)) and not np.array_equal(order0, it.index_array())
+    assert sorted(it.index_array().tolist()) == list(range(10)) and not np.array_equal(
+        order0, it.index_array()
+    )
     it.reset()
     assert np.array_equal(it[2][1], first[2][1])
     with pytest.raises(IndexError):
@@ -224,10 +237,16 @@ def test_iterator_trains_a_tiny_segmentation_model():
     import keras
 
     images, _, masks = tl.make_shapes(12, size=16, seed=0)
-    it = PairedAugmenter(rotation_range=15, horizontal_flip=True, crop_size=12).flow(images, masks, batch_size=4, seed=0)
+    it = PairedAugmenter(rotation_range=15, horizontal_flip=True, crop_size=12).flow(
+        images, masks, batch_size=4, seed=0
+    )
     assert isinstance(it, keras.utils.PyDataset)
     model = keras.Sequential(
-        [keras.Input((12, 12, 3)), keras.layers.Rescaling(1 / 255), keras.layers.Conv2D(4, 1, activation="softmax")]
+        [
+            keras.Input((12, 12, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Conv2D(4, 1, activation="softmax"),
+        ]
     )
     model.compile("adam", "sparse_categorical_crossentropy")
     history = model.fit(it, epochs=2, verbose=0)
@@ -252,14 +271,31 @@ def _scipy_reference(aug, image, mask, params):
     planes = image[..., None] if image.ndim == 2 else image
     out = np.stack(
         [
-            ndimage.affine_transform(planes[..., k].astype(np.float64), matrix, offset, output_shape=out_shape,
-                                     order=order, mode=aug.fill_mode, cval=aug.cval, prefilter=order > 1)
+            ndimage.affine_transform(
+                planes[..., k].astype(np.float64),
+                matrix,
+                offset,
+                output_shape=out_shape,
+                order=order,
+                mode=aug.fill_mode,
+                cval=aug.cval,
+                prefilter=order > 1,
+            )
             for k in range(planes.shape[-1])
         ],
         axis=-1,
     )
-    where = ndimage.affine_transform(np.arange(h * w).reshape(h, w), matrix, offset, output_shape=out_shape,
-                                     output=np.int64, order=0, mode="constant", cval=-1, prefilter=False)
+    where = ndimage.affine_transform(
+        np.arange(h * w).reshape(h, w),
+        matrix,
+        offset,
+        output_shape=out_shape,
+        output=np.int64,
+        order=0,
+        mode="constant",
+        cval=-1,
+        prefilter=False,
+    )
     labels = mask.reshape(h * w)[np.maximum(where, 0)]
     labels[where < 0] = aug.mask_fill
     return (out[..., 0] if image.ndim == 2 else out), labels.reshape(out_shape + mask.shape[2:])
@@ -287,7 +323,9 @@ def _assert_image_matches(got, ref, image, order):
     crop=st.booleans(),
     seed=st.integers(0, 2**31),
 )
-def test_fast_resampling_equals_scipy_affine_transform(params, h, w, c, image_dtype, cval, crop, seed):
+def test_fast_resampling_equals_scipy_affine_transform(
+    params, h, w, c, image_dtype, cval, crop, seed
+):
     """Every fill mode, orders 0-3, any size down to 1 pixel: the image as scipy computes it, the mask exactly."""
     rng = np.random.default_rng(seed)
     shape = (h, w) if c is None else (h, w, c)
@@ -315,7 +353,9 @@ def test_fast_resampling_equals_scipy_affine_transform(params, h, w, c, image_dt
     out_hw=st.tuples(st.integers(1, 12), st.integers(1, 12)),
     seed=st.integers(0, 2**31),
 )
-def test_fast_resampling_matches_scipy_on_any_affine_map(matrix, offset, order, fill_mode, h, w, out_hw, seed):
+def test_fast_resampling_matches_scipy_on_any_affine_map(
+    matrix, offset, order, fill_mode, h, w, out_hw, seed
+):
     """Arbitrary matrices in steps of 1/4 and offsets in steps of 1/4: far outside the picture (every fill
     mode folds the coordinates back, 'wrap' with scipy's period n - 1) and exact .5 ties for nearest neighbour."""
     m = np.array(matrix, dtype=float).reshape(2, 2) / 4
@@ -324,7 +364,11 @@ def test_fast_resampling_matches_scipy_on_any_affine_map(matrix, offset, order, 
     image = rng.random((h, w, 2)).astype(np.float64)
     mask = _labels_mask(h, w, [3, 5], np.int32, seed)
     aug = PairedAugmenter(interpolation_order=order, fill_mode=fill_mode, cval=0.25, mask_fill=0)
-    aug._matrix = lambda shape, params: (m, off, out_hw)  # any map, not only those random_params draws
+    aug._matrix = lambda shape, params: (
+        m,
+        off,
+        out_hw,
+    )  # any map, not only those random_params draws
     p = dict(aug.random_params((h, w), seed=0), rotation=1.0)  # not a pure slice: resample
     out_i, out_m = aug.apply(image, mask, p)
     ref_i, ref_m = _scipy_reference(aug, image, mask, p)

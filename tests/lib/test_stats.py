@@ -11,7 +11,9 @@ from tutorial_lib.batches import iter_image_batches
 
 
 def _idg_fit(ImageDataGenerator, x, rescale=None):
-    gen = ImageDataGenerator(featurewise_center=True, featurewise_std_normalization=True, rescale=rescale)
+    gen = ImageDataGenerator(
+        featurewise_center=True, featurewise_std_normalization=True, rescale=rescale
+    )
     gen.fit(x)
     return gen
 
@@ -53,7 +55,9 @@ def test_standardize_equals_formula():
     s = tl.featurewise_stats(x)
     out = s.standardize(x)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out, (x - x.mean(axis=(0, 1, 2))) / (x.std(axis=(0, 1, 2)) + 1e-6), rtol=1e-5)
+    np.testing.assert_allclose(
+        out, (x - x.mean(axis=(0, 1, 2))) / (x.std(axis=(0, 1, 2)) + 1e-6), rtol=1e-5
+    )
     np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-5)
     np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1, atol=1e-4)
 
@@ -85,8 +89,11 @@ def test_streams_over_generators_keras_iterators_and_tuples(ImageDataGenerator):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    x=arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)),
-             elements=st.floats(-1e4, 1e4)),
+    x=arrays(
+        np.float64,
+        st.tuples(st.integers(1, 12), st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)),
+        elements=st.floats(-1e4, 1e4),
+    ),
     batch_size=st.integers(1, 12),
 )
 def test_streaming_equals_in_memory(x, batch_size):
@@ -120,7 +127,10 @@ def test_save_load_round_trip(tmp_path):
     "content, message",
     [
         ({"mean": np.zeros(3), "std": np.ones(3)}, "missing keys \\['count'\\]"),
-        ({"mean": np.zeros(3), "std": np.ones(3), "count": 5, "zca": np.eye(2)}, "unexpected keys \\['zca'\\]"),
+        (
+            {"mean": np.zeros(3), "std": np.ones(3), "count": 5, "zca": np.eye(2)},
+            "unexpected keys \\['zca'\\]",
+        ),
         ({"mean": np.zeros(3), "std": np.ones(2), "count": 5}, "std.*shape"),
         ({"mean": np.zeros(3), "std": -np.ones(3), "count": 5}, "std"),
     ],

@@ -7,11 +7,17 @@ import nbformat
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SETUP_CELL = (ROOT / "tools" / "setup_cell.py").read_text().strip()
 REPO_URL = re.search(r'"git\+(https://github.com/[^"]+)"', SETUP_CELL).group(1)
-FORBIDDEN_TAGS = {"raises-exception", "skip-execution", "nbval-skip", "nbval-raises-exception", "remove-cell"}
+FORBIDDEN_TAGS = {
+    "raises-exception",
+    "skip-execution",
+    "nbval-skip",
+    "nbval-raises-exception",
+    "remove-cell",
+}
 
 
 def _toc_files(node):
@@ -37,7 +43,9 @@ def test_there_are_chapters():
 def test_every_toc_entry_exists():
     for entry in TOC:
         candidates = [ROOT / f"{entry}{ext}" for ext in ("", ".md", ".ipynb")]
-        assert any(p.is_file() for p in candidates), f"_toc.yml names {entry!r}, which does not exist"
+        assert any(p.is_file() for p in candidates), (
+            f"_toc.yml names {entry!r}, which does not exist"
+        )
 
 
 def test_config_executes_everything_and_uses_the_same_repository():
@@ -58,7 +66,9 @@ def test_notebook_is_clean_and_starts_with_setup(path):
     assert nb.metadata["kernelspec"]["name"] == "python3"
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [], f"{path.name} has stored outputs; strip them before committing"
+            assert cell.outputs == [], (
+                f"{path.name} has stored outputs; strip them before committing"
+            )
             assert cell.execution_count is None
         tags = set(cell.metadata.get("tags", []))
         assert not tags & FORBIDDEN_TAGS, f"{path.name} has a cell tagged {tags & FORBIDDEN_TAGS}"
@@ -72,5 +82,10 @@ def test_notebook_is_clean_and_starts_with_setup(path):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "import tutorial_lib" in code
     assert "assert " in code, "chapters check their key facts with assert"
-    for banned in ("fit_generator(", "predict_generator(", "evaluate_generator(", "set_image_dim_ordering"):
+    for banned in (
+        "fit_generator(",
+        "predict_generator(",
+        "evaluate_generator(",
+        "set_image_dim_ordering",
+    ):
         assert banned not in code, f"{path.name} calls the removed {banned}"

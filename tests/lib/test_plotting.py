@@ -45,8 +45,12 @@ def test_show_grid_accepts_list_of_different_sizes():
 
 @pytest.mark.parametrize(
     "args, arg",
-    [((np.zeros((4, 4)),), "images"), ((np.zeros((0, 4, 4)),), "images"), (([],), "images"),
-     ((np.zeros((2, 4, 4)), ["a"]), "titles")],
+    [
+        ((np.zeros((4, 4)),), "images"),
+        ((np.zeros((0, 4, 4)),), "images"),
+        (([],), "images"),
+        ((np.zeros((2, 4, 4)), ["a"]), "titles"),
+    ],
 )
 def test_show_grid_bad_input(args, arg):
     with pytest.raises(ValueError, match=arg):

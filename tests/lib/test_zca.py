@@ -1,7 +1,5 @@
 """Tests of tutorial_lib.zca.ZCA: equality with ImageDataGenerator, streaming, save/load, errors."""
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,7 +14,9 @@ def _images(n, shape, seed=0, offset=3.0):
 
 
 def _keras_zca(x, epsilon=1e-6):
-    generator = tl.get_image_data_generator()(featurewise_center=True, zca_whitening=True, zca_epsilon=epsilon)
+    generator = tl.get_image_data_generator()(
+        featurewise_center=True, zca_whitening=True, zca_epsilon=epsilon
+    )
     generator.fit(x)
     return generator
 
@@ -99,7 +99,11 @@ def _low_rank_images(n, shape, rank, seed=0):
     d = int(np.prod(shape))
     basis = np.linalg.qr(rng.normal(size=(d, rank)))[0]
     coef = rng.normal(size=(n, rank)) * np.geomspace(10, 1, rank)
-    return (coef @ basis.T + 0.01 * rng.normal(size=(n, d)) + 2).reshape((n,) + shape).astype(np.float32)
+    return (
+        (coef @ basis.T + 0.01 * rng.normal(size=(n, d)) + 2)
+        .reshape((n,) + shape)
+        .astype(np.float32)
+    )
 
 
 @pytest.mark.parametrize("centering", ["channel", "pixel"])
@@ -161,11 +165,18 @@ def test_streaming_rejects_one_shot_generator():
 # ------------------------------------------------------------------ save / load
 def test_save_load_round_trip(tmp_path):
     x = _images(25, (4, 4, 3))
-    for zca in (ZCA(epsilon=0.1).fit(x), ZCA(n_components=5, centering="pixel", rescale=0.5).fit(x)):
+    for zca in (
+        ZCA(epsilon=0.1).fit(x),
+        ZCA(n_components=5, centering="pixel", rescale=0.5).fit(x),
+    ):
         path = zca.save(tmp_path / f"zca_{zca.centering}")
         assert path.endswith(".npz")
         loaded = ZCA.load(path)
-        assert (loaded.epsilon, loaded.centering, loaded.rescale) == (zca.epsilon, zca.centering, zca.rescale)
+        assert (loaded.epsilon, loaded.centering, loaded.rescale) == (
+            zca.epsilon,
+            zca.centering,
+            zca.rescale,
+        )
         assert loaded.image_shape_ == zca.image_shape_ and loaded.n_samples_ == zca.n_samples_
         np.testing.assert_array_equal(loaded.transform(x), zca.transform(x))
         with np.load(path, allow_pickle=False) as data:  # plain arrays only
@@ -188,7 +199,11 @@ def test_load_rejects_missing_extra_or_inconsistent_keys(tmp_path):
     with pytest.raises(ValueError, match=r"`path`.*unexpected keys \['extra'\]"):
         ZCA.load(_rewrite(src, tmp_path / "extra.npz", add={"extra": np.zeros(2)}))
     with pytest.raises(ValueError, match="`path`.*inconsistent"):
-        ZCA.load(_rewrite(src, tmp_path / "bad.npz", replace={"components": np.zeros((5, 2), np.float32)}))
+        ZCA.load(
+            _rewrite(
+                src, tmp_path / "bad.npz", replace={"components": np.zeros((5, 2), np.float32)}
+            )
+        )
     with pytest.raises(ValueError, match="`path`"):
         ZCA.load(tmp_path / "nothing_here.npz")
     not_npz = tmp_path / "notes.txt"
@@ -278,7 +293,12 @@ def test_property_exact_matches_explicit_whitening_matrix(n, side, channels, eps
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(2, 40), side=st.integers(2, 4), seed=st.integers(0, 2**16), epsilon=st.sampled_from([1e-3, 1e-1]))
+@given(
+    n=st.integers(2, 40),
+    side=st.integers(2, 4),
+    seed=st.integers(0, 2**16),
+    epsilon=st.sampled_from([1e-3, 1e-1]),
+)
 def test_property_whitening_is_idempotent_on_its_own_span(n, side, seed, epsilon):
     """Components are orthonormal; scales are positive and decrease with the singular values."""
     x = _images(n, (side, side, 1), seed=seed)

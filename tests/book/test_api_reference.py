@@ -8,7 +8,7 @@ import pytest
 
 import tutorial_lib as tl
 
-API_PAGE = Path(__file__).resolve().parents[1] / "book" / "api.md"
+API_PAGE = Path(__file__).resolve().parents[2] / "book" / "api.md"
 
 
 def _documented_names() -> set[str]:
@@ -28,10 +28,14 @@ def test_every_public_name_is_on_the_api_page(name):
 @pytest.mark.parametrize("name", [n for n in tl.__all__ if callable(getattr(tl, n))])
 def test_every_public_function_and_class_has_a_runnable_example(name):
     doc = inspect.getdoc(getattr(tl, name)) or ""
-    assert re.search(r"^Examples\n-{8}$", doc, flags=re.M), f"{name}'s docstring has no Examples section"
+    assert re.search(r"^Examples\n-{8}$", doc, flags=re.M), (
+        f"{name}'s docstring has no Examples section"
+    )
     assert ">>> " in doc, f"{name}'s Examples section has no doctest"
 
 
 def test_api_page_lists_only_real_names():
     for name in _documented_names():
-        assert hasattr(tl, name), f"book/api.md documents {name}, which tutorial_lib does not export"
+        assert hasattr(tl, name), (
+            f"book/api.md documents {name}, which tutorial_lib does not export"
+        )

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tutorial_lib as tl
-from tutorial_lib.crop import RandomCropIterator, center_crop, paired_random_crop, random_crop, random_crop_batch
+from tutorial_lib.crop import (
+    RandomCropIterator,
+    center_crop,
+    paired_random_crop,
+    random_crop,
+    random_crop_batch,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None)
 DTYPES = [np.uint8, np.uint16, np.int32, np.float32, np.float64]
@@ -33,7 +39,13 @@ def _is_window_of(crop, image):
 
 
 def test_exported_from_package_root():
-    for name in ("random_crop", "center_crop", "random_crop_batch", "paired_random_crop", "RandomCropIterator"):
+    for name in (
+        "random_crop",
+        "center_crop",
+        "random_crop_batch",
+        "paired_random_crop",
+        "RandomCropIterator",
+    ):
         assert getattr(tl, name) is globals()[name]
         assert name in tl.__all__
 
@@ -95,7 +107,9 @@ def test_different_seeds_differ():
 
 
 @SETTINGS
-@given(h=st.integers(2, 15), w=st.integers(2, 15), c=st.sampled_from([None, 1, 2, 5]), data=st.data())
+@given(
+    h=st.integers(2, 15), w=st.integers(2, 15), c=st.sampled_from([None, 1, 2, 5]), data=st.data()
+)
 def test_random_crop_single_and_batch(h, w, c, data):
     ch, cw = data.draw(st.integers(1, h)), data.draw(st.integers(1, w))
     x = _batch(3, h, w, 4 if c is None else c, np.float32)
@@ -107,7 +121,9 @@ def test_random_crop_single_and_batch(h, w, c, data):
     crops = random_crop(x, (ch, cw), seed=7)
     pos = _is_window_of(crops[0], x[0])
     assert crops.shape == (3, ch, cw, x.shape[-1])
-    assert all(np.array_equal(crops[i], x[i, pos[0] : pos[0] + ch, pos[1] : pos[1] + cw]) for i in range(3))
+    assert all(
+        np.array_equal(crops[i], x[i, pos[0] : pos[0] + ch, pos[1] : pos[1] + cw]) for i in range(3)
+    )
 
 
 @SETTINGS
@@ -143,14 +159,18 @@ def test_center_crop_returns_a_copy():
     dtype=st.sampled_from([np.uint8, np.int16, np.float32]),
     data=st.data(),
 )
-def test_paired_crop_equals_crop_of_image_with_mask_as_extra_channel(n, h, w, c, mask_c, dtype, data):
+def test_paired_crop_equals_crop_of_image_with_mask_as_extra_channel(
+    n, h, w, c, mask_c, dtype, data
+):
     ch, cw = data.draw(st.integers(1, h)), data.draw(st.integers(1, w))
     seed = data.draw(st.integers(0, 10_000))
     images = _batch(n, h, w, c, dtype, seed)
     masks = _batch(n, h, w, mask_c, np.uint8, seed + 1) % 4
     ci, cm = paired_random_crop(images, masks, (ch, cw), seed=seed)
     assert ci.dtype == images.dtype and cm.dtype == masks.dtype
-    stacked = np.concatenate([images.astype(np.float64), masks.reshape(n, h, w, -1).astype(np.float64)], axis=-1)
+    stacked = np.concatenate(
+        [images.astype(np.float64), masks.reshape(n, h, w, -1).astype(np.float64)], axis=-1
+    )
     ref = random_crop_batch(stacked, (ch, cw), seed=seed)
     assert np.array_equal(ci, ref[..., :c].astype(dtype))
     assert np.array_equal(cm, ref[..., c:].astype(np.uint8).reshape(cm.shape))
@@ -309,7 +329,9 @@ def test_wrapper_on_a_directory_iterator_trains_and_predicts(tmp_path, ImageData
     for cls in ("cats", "dogs"):
         (tmp_path / cls).mkdir()
         for i in range(5):
-            Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(tmp_path / cls / f"{i}.png")
+            Image.fromarray(rng.integers(0, 255, (20, 20, 3), dtype=np.uint8)).save(
+                tmp_path / cls / f"{i}.png"
+            )
     flow = ImageDataGenerator(rescale=1 / 255).flow_from_directory(
         tmp_path, target_size=(20, 20), batch_size=4, class_mode="sparse", shuffle=False
     )
@@ -322,7 +344,11 @@ def test_wrapper_on_a_directory_iterator_trains_and_predicts(tmp_path, ImageData
     assert x0.shape == (4, 16, 16, 3) and x0.dtype == np.float32
 
     model = keras.Sequential(
-        [keras.Input((16, 16, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, activation="softmax")]
+        [
+            keras.Input((16, 16, 3)),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
     )
     model.compile("sgd", "sparse_categorical_crossentropy")
     history = model.fit(train, epochs=2, verbose=0)

@@ -38,13 +38,24 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-COLAB_VENV = (ROOT / os.environ.get("COLAB_VENV", ".venv-colab")).resolve()  # relative to the checkout
+COLAB_VENV = (
+    ROOT / os.environ.get("COLAB_VENV", ".venv-colab")
+).resolve()  # relative to the checkout
 CELL_TIMEOUT = 300
 #: Variables that must not leak from the development run into the Colab-like one.
-SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "CONDA_PREFIX",
-            "MPLBACKEND", "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED", "IPYTHONDIR")
+SCRUBBED = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "MPLBACKEND",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "PYTHONHASHSEED",
+    "IPYTHONDIR",
+)
 SCRUBBED_PREFIXES = ("JUPYTER", "PYTEST_")
 
 
@@ -86,12 +97,16 @@ print(json.dumps({"importable": spec is not None, "direct_url": direct_url}))
 def colab_python() -> Path:
     python = COLAB_VENV / "bin" / "python"
     if not python.is_file():
-        pytest.fail(f"no Colab-like environment at {COLAB_VENV}: run `make colab-venv` (make test does)")
+        pytest.fail(
+            f"no Colab-like environment at {COLAB_VENV}: run `make colab-venv` (make test does)"
+        )
     return python
 
 
 def _uninstall_tutorial_lib(python: Path) -> subprocess.CompletedProcess:
-    return _run([str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "tutorial_lib"], cwd=ROOT)
+    return _run(
+        [str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "tutorial_lib"], cwd=ROOT
+    )
 
 
 def _tutorial_lib_state(python: Path) -> dict:
@@ -111,19 +126,37 @@ def test_colab_like_env_has_the_stack_and_not_tutorial_lib(colab_python):
 def test_chapter_runs_in_a_colab_like_environment(notebook, colab_python):
     uninstall = _uninstall_tutorial_lib(colab_python)
     before = _tutorial_lib_state(colab_python)
-    assert not before["importable"], f"tutorial_lib still importable in {COLAB_VENV}:\n{uninstall.stderr}"
+    assert not before["importable"], (
+        f"tutorial_lib still importable in {COLAB_VENV}:\n{uninstall.stderr}"
+    )
 
     res = _run(
-        [str(colab_python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-         "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={CELL_TIMEOUT}", str(notebook)],
+        [
+            str(colab_python),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
+            "--nbval-lax",
+            "--nbval-current-env",
+            f"--nbval-cell-timeout={CELL_TIMEOUT}",
+            str(notebook),
+        ],
         cwd=ROOT,
         timeout=20 * CELL_TIMEOUT,
     )
     output = (res.stdout + res.stderr)[-20_000:]
-    assert res.returncode == 0, f"{notebook.name} failed in the Colab-like environment {COLAB_VENV}:\n{output}"
+    assert res.returncode == 0, (
+        f"{notebook.name} failed in the Colab-like environment {COLAB_VENV}:\n{output}"
+    )
     assert " passed" in res.stdout and " failed" not in res.stdout, output
 
     after = _tutorial_lib_state(colab_python)
-    assert after["importable"], f"the setup cell of {notebook.name} did not install tutorial_lib:\n{output}"
+    assert after["importable"], (
+        f"the setup cell of {notebook.name} did not install tutorial_lib:\n{output}"
+    )
     assert after["direct_url"]["url"] == ROOT.as_uri(), after
     assert not after["direct_url"].get("dir_info", {}).get("editable", False), after
