@@ -131,7 +131,8 @@ def visit(browser, base_url):
             lambda msg: (
                 msg.type == "error"
                 and problems.append(
-                    f"console error: {msg.text} (at {msg.location.get('url')}:{msg.location.get('lineNumber')})"
+                    f"console error: {msg.text} "
+                    f"(at {msg.location.get('url')}:{msg.location.get('lineNumber')})"
                 )
             ),
         )
@@ -152,7 +153,8 @@ def visit(browser, base_url):
         response = page.goto(base_url + relative_url, wait_until="networkidle")
         if response is None or not response.ok:
             problems.append(
-                f"page did not load: {relative_url} ({response.status if response else 'no response'})"
+                f"page did not load: {relative_url} "
+                f"({response.status if response else 'no response'})"
             )
         return result
 

@@ -44,6 +44,5 @@ if __name__ == "__main__":
         print("book check:", line)
     if issues:
         sys.exit(1)
-    print(
-        f"book check: {len(list((ROOT / 'notebooks').glob('*.ipynb')))} chapter pages have figures and Colab links"
-    )
+    n_chapters = len(list((ROOT / "notebooks").glob("*.ipynb")))
+    print(f"book check: {n_chapters} chapter pages have figures and Colab links")

@@ -1,4 +1,5 @@
-"""The API reference page (book/api.md) shows every public name, each function and class with an example."""
+"""The API reference page (book/api.md) shows every public name; each function and class has an
+example."""
 
 import inspect
 import re

@@ -115,7 +115,8 @@ def _tutorial_lib_state(python: Path) -> dict:
 
 
 def test_colab_like_env_has_the_stack_and_not_tutorial_lib(colab_python):
-    code = "import importlib.util as u; print([m for m in ('tensorflow', 'keras', 'numpy', 'skimage', 'sklearn', 'matplotlib', 'nbval') if u.find_spec(m) is None])"
+    modules = ("tensorflow", "keras", "numpy", "skimage", "sklearn", "matplotlib", "nbval")
+    code = f"import importlib.util as u; print([m for m in {modules!r} if u.find_spec(m) is None])"
     res = _run([str(colab_python), "-c", code], cwd=ROOT / "notebooks", check=True)
     assert res.stdout.strip() == "[]"
     _uninstall_tutorial_lib(colab_python)
