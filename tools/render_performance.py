@@ -24,8 +24,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 TEMPLATE = ROOT / "tools" / "performance_template.md"
 PAGE = ROOT / "book" / "performance.md"
 FIGURES = ROOT / "book" / "figures"
-NAMES = {"python": "Python", "tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"}
-NAMES |= {"scipy": "SciPy"}  # how the versions are spelled on the page
 
 
 def load_results(results_dir: Path = RESULTS) -> dict[str, dict]:
@@ -85,25 +83,6 @@ class Page:
     def __init__(self, results: dict[str, dict]):
         self.results, self.figures = results, {}
 
-    def machine(self, name: str) -> str:
-        record = self.results[name]
-        m, v = record["machine"], record["versions"]
-        where = f"{m['platform']}, {m['cpu_count']} CPU cores, {m.get('memory_gib')} GiB RAM"
-        if m.get("load_average_1_5_15min"):
-            load = " / ".join(f"{x:.2f}" for x in m["load_average_1_5_15min"])
-            where += f" (load average {load} over 1 / 5 / 15 min when the results were written)"
-        versions = ", ".join(f"{NAMES.get(k, k)} {x}" for k, x in v.items() if x)
-        text = f"**Machine and date.** Measured {record['date']} on {where}; {versions}. "
-        text += f"Results file: `benchmarks/results/bench_{name}.json`."
-        note = record["config"].get("note")
-        return text + (f" Note recorded with the run: *{note}*" if note else "")
-
-    def settings(self, name: str) -> str:
-        flat = {}
-        for key, value in self.results[name]["config"].items():
-            flat |= value if isinstance(value, dict) else {key: value}
-        return ", ".join(f"`{k}={v}`" for k, v in flat.items() if v not in ("", None))
-
     def targets(self, name: str) -> str:
         record = self.results[name]
         if not record["targets"]:
@@ -122,6 +101,8 @@ class Page:
     def table(self, name: str, caption: str, rows: str = "*", columns: dict | None = None) -> str:
         every = self.results[name]["rows"]
         keys = [k for k in every if fnmatch(k, rows)]
+        if not keys:
+            raise SystemExit(f"render_performance: no row of {name} matches {rows!r}")
         unit = every[keys[0]]["unit"]
         columns = columns or {"best_s": "best (s)", "median_s": "median (s)", "per_s": unit + "/s"}
         body = []
@@ -198,7 +179,7 @@ def render(results: dict[str, dict], figure_dir: Path | None = None) -> str:
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined, trim_blocks=True, keep_trailing_newline=True
     )
-    functions = ("machine", "settings", "targets", "table", "bars", "lines")
+    functions = ("targets", "table", "bars", "lines")
     env.globals |= {"r": results, "num": num} | {f: getattr(page, f) for f in functions}
     text = env.from_string(template).render()
     expected = [anchor(name, key) for name, rec in results.items() for key in rec["rows"]]
