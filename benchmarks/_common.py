@@ -1,10 +1,18 @@
 """Shared by the benchmark scripts: timing, the machine description and the results file.
 
-Every script writes ``benchmarks/results/<name>.json`` holding its own
-configuration, timings and summary plus, from here, the machine it ran on
-(cores, platform, memory, load average when the results are written), the library
-versions and the date. ``tools/render_performance.py`` turns these files into
-the book's performance appendix.
+Every script writes ``benchmarks/results/<name>.json`` in one schema::
+
+    {"title": str, "config": {...},
+     "rows": {key: {"label", "best_s", "median_s", "per_s", "unit", ...extra numbers}},
+     "targets": {key: {"label", "value", "target", "met", "higher_is_better", ...}},
+     "machine": {...}, "versions": {...}, "date": "YYYY-MM-DD HH:MM:SS"}
+
+Scripts build rows with :func:`row` and targets with :func:`target`, and pass
+``title``, ``config``, ``rows`` and ``targets`` to :func:`write_record`, which adds
+the machine it ran on (cores, platform, memory, load average when the results are
+written), the library versions and the date. Keys are short, stable and snake_case:
+the performance appendix (``tools/render_performance.py``) gives every row the
+anchor ``perf-<bench>-<key>`` and every target ``perf-<bench>-target-<key>``.
 """
 
 from __future__ import annotations
@@ -49,12 +57,37 @@ def machine() -> dict:
     }
 
 
+def row(
+    label: str, best_s: float | None, median_s: float | None, count: int, unit: str, **extra
+) -> dict:
+    """One measured variant: ``count`` items (``unit``) in ``best_s`` / ``median_s`` seconds.
+
+    ``per_s`` is ``count / best_s``. A variant that could not run gets ``None`` timings and
+    says why in ``skipped=...``; ``extra`` holds any further numbers (peak_mib, ...).
+    """
+    per_s = None if best_s is None else count / best_s
+    measured = {"best_s": best_s, "median_s": median_s, "per_s": per_s, "unit": unit}
+    return {"label": label, **measured, **extra}
+
+
+def target(label: str, value: float, goal: float, higher_is_better: bool = True, **extra) -> dict:
+    """One stated target: the measured ``value`` against ``goal``; ``met`` is computed here."""
+    met = bool(value >= goal if higher_is_better else value <= goal)
+    stated = {"target": goal, "met": met, "higher_is_better": higher_is_better}
+    return {"label": label, "value": value, **stated, **extra}
+
+
 def write_record(name: str, record: dict) -> Path:
-    """Add machine, versions and date to ``record`` and write ``results/<name>.json``."""
+    """Add machine, versions and date to ``record`` and write ``results/<name>.json``.
+
+    ``record`` holds ``title``, ``config``, ``rows`` and ``targets`` (see the module docstring).
+    """
     import tutorial_lib as tl
 
+    missing = {"title", "config", "rows", "targets"} - set(record)
+    if missing:
+        raise ValueError(f"write_record: record lacks {sorted(missing)}")
     record = {
-        "benchmark": name,
         **record,
         "machine": machine(),
         "versions": tl.versions(),

@@ -1,8 +1,8 @@
-"""Benchmark: random_crop_batch vs a plain copy of the same bytes vs the posts' per-image float64 loop.
+"""Benchmark: random_crop_batch vs a plain copy of the same bytes vs the posts' float64 loop.
 
 Run by hand:  python benchmarks/bench_crop.py [--n 256] [--size 256] [--crop 224] [--repeat 7]
-Writes benchmarks/results/bench_crop.json (timings + machine description). Target from issue 4:
-random_crop_batch at least 0.8x the speed of the plain copy.
+Writes benchmarks/results/bench_crop.json (rows copy, tl, loop; schema: benchmarks/_common.py).
+Target: random_crop_batch at least 0.8x the speed of the plain copy.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import json
 
 import numpy as np
-from _common import best_and_median, write_record
+from _common import best_and_median, row, target, write_record
 
 import tutorial_lib as tl
 
@@ -42,35 +42,32 @@ def main() -> None:
     batch = rng.integers(0, 256, size=(args.n, args.size, args.size, 3), dtype=np.uint8)
     window = batch[:, : args.crop, : args.crop]  # same number of bytes as the crops
 
-    cases = {
-        "plain copy (window.copy(), same bytes)": lambda: window.copy(),
-        "tl.random_crop_batch (uint8, window per image)": lambda: tl.random_crop_batch(
-            batch, args.crop, seed=rng
+    cases = {  # row key -> (label, function)
+        "copy": ("plain copy of the same bytes (`window.copy()`)", lambda: window.copy()),
+        "tl": (
+            "`tl.random_crop_batch` (uint8, a window per image)",
+            lambda: tl.random_crop_batch(batch, args.crop, seed=rng),
         ),
-        "posts' loop (float64, Python loop per image)": lambda: posts_loop(batch, args.crop, rng),
+        "loop": (
+            "the posts' loop (float64, Python loop per image)",
+            lambda: posts_loop(batch, args.crop, rng),
+        ),
     }
-    results = {}
-    for name, fn in cases.items():
+    rows = {}
+    for key, (label, fn) in cases.items():
         best, median = best_and_median(fn, args.repeat)
-        results[name] = {"best_s": best, "median_s": median}
-        print(f"{name:50s} best {best * 1e3:8.2f} ms   median {median * 1e3:8.2f} ms")
-    copy = results["plain copy (window.copy(), same bytes)"]["best_s"]
-    ours = results["tl.random_crop_batch (uint8, window per image)"]["best_s"]
-    loop = results["posts' loop (float64, Python loop per image)"]["best_s"]
-    summary = {
-        "crop_speed_relative_to_copy": copy / ours,
-        "target_relative_to_copy": 0.8,
-        "meets_target": copy / ours >= 0.8,
-        "speedup_over_posts_loop": loop / ours,
+        rows[key] = row(label, best, median, args.n, "images")
+        print(f"{key:5s} best {best * 1e3:8.2f} ms   median {median * 1e3:8.2f} ms")
+    speed = rows["copy"]["best_s"] / rows["tl"]["best_s"]
+    targets = {
+        "copy": target(
+            "`tl.random_crop_batch` at least 0.8x the speed of the plain copy", speed, 0.8, unit="x"
+        )
     }
-    print(json.dumps(summary, indent=2))
+    print(json.dumps(targets, indent=2))
+    title = "Random crop: `tl.random_crop_batch` vs a plain copy vs the posts' loop"
     write_record(
-        "bench_crop",
-        {
-            "config": vars(args),
-            "results": results,
-            "summary": summary,
-        },
+        "bench_crop", {"title": title, "config": vars(args), "rows": rows, "targets": targets}
     )
 
 

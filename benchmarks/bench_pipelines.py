@@ -5,25 +5,27 @@ rotation up to 15 degrees and shifts up to 10 % of the width and height, bilinea
 "nearest" fill (the generator's defaults; the layers are given the same fill mode).
 
 * ImageDataGenerator(rotation_range=15, width_shift_range=0.1, height_shift_range=0.1).flow(x, y),
-  indexed batch by batch as `model.fit` does: NumPy/SciPy, one image at a time, in the Python thread.
-* tf.data.Dataset.from_tensor_slices((x, y)).shuffle().batch().map(augment, AUTOTUNE).prefetch(AUTOTUNE)
-  with augment = Sequential([RandomRotation(15 / 360), RandomTranslation(0.1, 0.1)]): whole batches,
-  in TensorFlow's own threads.
+  indexed batch by batch as `model.fit` does: NumPy/SciPy, one image at a time, in the Python
+  thread.
+* tf.data.Dataset.from_tensor_slices((x, y)).shuffle().batch().map(augment, AUTOTUNE)
+  .prefetch(AUTOTUNE) with augment = Sequential([RandomRotation(15 / 360),
+  RandomTranslation(0.1, 0.1)]): whole batches, in TensorFlow's own threads.
 
-Two sizes: 28x28x1 digits (chapter 11's in-chapter measurement, longer) and 128x128x3 generated shapes.
+Two sizes: 28x28x1 digits (chapter 11's in-chapter measurement, longer) and 128x128x3 generated
+shapes.
 
 Run by hand:  python benchmarks/bench_pipelines.py [--repeat 3] [--batch 32] [--note "..."]
-Writes benchmarks/results/bench_pipelines.json (timings + machine description). No target in the
-issues: it backs chapter 11's statement that the tf.data pipeline is the faster place to augment.
+Writes benchmarks/results/bench_pipelines.json (rows digits_idg, digits_tfdata, shapes_idg,
+shapes_tfdata; the schema of benchmarks/_common.py). No target: it backs chapter 11's statement
+that the tf.data pipeline is the faster place to augment.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
-from _common import best_and_median, write_record
+from _common import best_and_median, row, write_record
 
 import tutorial_lib as tl
 
@@ -33,18 +35,22 @@ TRANSFORMS = {
     "interpolation": "bilinear",
     "fill_mode": "nearest",
 }
-APPROACHES = ("ImageDataGenerator.flow", "tf.data + preprocessing layers")
+APPROACHES = {  # row key suffix -> label
+    "idg": "`ImageDataGenerator(...).flow`",
+    "tfdata": "`tf.data` + preprocessing layers",
+}
 
 
-def datasets(n_digits: int, n_shapes: int) -> dict[str, np.ndarray]:
+def datasets(n_digits: int, n_shapes: int) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+    """Row key prefix -> (description, images, labels)."""
     (x_train, y_train), _ = tl.load_digits()
     reps = -(-n_digits // len(x_train))
     digits = np.tile(x_train, (reps, 1, 1))[:n_digits, ..., None].astype(np.float32)
     digit_labels = np.tile(y_train, reps)[:n_digits]
     shapes, shape_labels, _ = tl.make_shapes(n_shapes, size=128, seed=0)
     return {
-        "digits_28x28x1": (digits, digit_labels),
-        "shapes_128x128x3": (shapes.astype(np.float32), shape_labels),
+        "digits": ("28x28x1 digits", digits, digit_labels),
+        "shapes": ("128x128x3 shapes", shapes.astype(np.float32), shape_labels),
     }
 
 
@@ -89,9 +95,8 @@ def main() -> None:
         ]
     )
 
-    results: dict[str, dict] = {}
-    summary: dict[str, dict] = {}
-    for name, (x, y) in datasets(args.n_digits, args.n_shapes).items():
+    rows: dict[str, dict] = {}
+    for prefix, (data, x, y) in datasets(args.n_digits, args.n_shapes).items():
         n = len(x)
         flow = idg.flow(x, y, batch_size=args.batch, seed=0)
         ds = (
@@ -102,38 +107,31 @@ def main() -> None:
             .prefetch(tf.data.AUTOTUNE)
         )
 
-        def classic_epoch():
+        def classic_epoch(flow=flow, n=n):
             count = 0
             for i in range(len(flow)):
                 count += len(flow[i][0])
             assert count == n
 
-        def tfdata_epoch():
+        def tfdata_epoch(ds=ds, n=n):
             count = 0
             for a, _ in ds:
                 count += int(a.shape[0])
             assert count == n
 
-        results[name] = {"n": n, "image_shape": list(x.shape[1:])}
-        for approach, fn in zip(APPROACHES, (classic_epoch, tfdata_epoch)):
+        for (suffix, label), fn in zip(APPROACHES.items(), (classic_epoch, tfdata_epoch)):
             best, median = best_and_median(fn, args.repeat)
-            results[name][approach] = {"best_s": best, "median_s": median, "images_per_s": n / best}
+            key = f"{prefix}_{suffix}"
+            rows[key] = row(
+                label, best, median, n, "images", data=data, n=n, shape=list(x.shape[1:])
+            )
             print(
-                f"{name:18s} {approach:32s} best {best:7.3f} s   median {median:7.3f} s   {n / best:9.0f} images/s",
+                f"{key:15s} best {best:7.3f} s   median {median:7.3f} s   {n / best:9.0f} images/s",
                 flush=True,
             )
-        speedup = results[name][APPROACHES[0]]["best_s"] / results[name][APPROACHES[1]]["best_s"]
-        summary[name] = {"tfdata_speedup_over_generator": speedup}
-    print(json.dumps(summary, indent=2))
-    write_record(
-        "bench_pipelines",
-        {
-            "config": vars(args),
-            "transforms": TRANSFORMS,
-            "results": results,
-            "summary": summary,
-        },
-    )
+    title = "Input pipelines: `ImageDataGenerator.flow` vs `tf.data` with preprocessing layers"
+    config = {**vars(args), "transforms": TRANSFORMS}
+    write_record("bench_pipelines", {"title": title, "config": config, "rows": rows, "targets": {}})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ Configurations (all images float32, 3 channels):
 * ``--large`` 224x224x3, n = 10,000 JPEG files written once to
   ``benchmarks/_work/zca_large/`` and read back with ``flow_from_directory``,
   ``tl.ZCA(n_components=256)``; ImageDataGenerator is not started (its d x d
-  matrix alone is 84 GiB in float32, 169 GiB in the float64 NumPy 2 gives), its needs are recorded by formula.
+  matrix alone is 84 GiB in float32, 169 GiB in the float64 NumPy 2 gives), its
+  needs are recorded by formula.
 
 Usage::
 
@@ -33,7 +34,11 @@ Usage::
     python benchmarks/bench_zca.py --only-large   # just that run; keeps the other sections' results
 
 Results go to ``benchmarks/results/bench_zca.json`` (``--quick`` writes
-``bench_zca_quick.json``) with a description of the machine.
+``bench_zca_quick.json``) in the schema of ``benchmarks/_common.py``: rows
+``main_<approach>``, ``side_<side>_<approach>``, ``large_tl`` and ``large_keras``
+(approach: ``keras``, ``tl_exact``, ``tl_lowrank``; ``best_s`` = ``median_s`` = the
+fit's wall time, one fit per process), and targets ``fit``, ``standardize``,
+``standardize_batch``, ``memory``, ``equal`` and ``large``.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ import tempfile
 import time
 
 import numpy as np
-from _common import RESULTS, write_record
+from _common import RESULTS, row, target, write_record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.path.join(HERE, "_work")
@@ -58,7 +63,7 @@ MIB = 1024**2
 
 # ---------------------------------------------------------------------- data
 def make_images(n: int, side: int, seed: int = 0, start: int = 0) -> np.ndarray:
-    """Deterministic smooth-ish colour images in [0, 1], float32 (blocky low-res noise + fine noise)."""
+    """Deterministic smooth-ish colour images in [0, 1], float32 (blocky low-res + fine noise)."""
     rng = np.random.default_rng([seed, start])
     coarse = max(side // 8, 1)
     low = rng.random((n, coarse, coarse, 3), dtype=np.float32)
@@ -175,7 +180,8 @@ def run_in_subprocess(spec: dict) -> dict:
         else f" ({result['standardize_via_flow_s']:.2f} s via flow)"
     )
     print(
-        f"{'':14}fit {result['fit_s']:.2f} s, standardize {result['standardize_s']:.3f} s{via_flow}, "
+        f"{'':14}fit {result['fit_s']:.2f} s, "
+        f"standardize {result['standardize_s']:.3f} s{via_flow}, "
         f"fit adds {result['fit_added_mib']:.0f} MiB (peak {result['peak_mib']:.0f} MiB)",
         flush=True,
     )
@@ -183,7 +189,8 @@ def run_in_subprocess(spec: dict) -> dict:
 
 
 def keras_needs_gib(n: int, d: int) -> float:
-    """Rough need of ImageDataGenerator.fit: float32 copy + SVD factors + the d x d matrix (twice while built)."""
+    """Rough need of ImageDataGenerator.fit: float32 copy + SVD factors + the d x d matrix
+    (twice while built)."""
     return (n * d * 4 * 3 + 2 * d * d * 8) / GIB  # the matrix is float64 with NumPy 2
 
 
@@ -206,13 +213,10 @@ def compare(
                 "name": name,
                 "out": os.path.join(tmp, f"{name}_{side}_{n}.npy"),
             }
-            if approach == "keras" and keras_needs_gib(n, d) > 0.8 * total_gib:
-                rows.append(
-                    {
-                        **spec,
-                        "skipped": f"needs about {keras_needs_gib(n, d):.1f} GiB, machine has {total_gib:.1f} GiB",
-                    }
-                )
+            need = keras_needs_gib(n, d)
+            if approach == "keras" and need > 0.8 * total_gib:
+                why = f"would need about {need:.1f} GiB, the machine has {total_gib:.1f} GiB"
+                rows.append({**spec, "skipped": why})
                 print(f"  {name:>10} side={side}: skipped ({rows[-1]['skipped']})")
                 continue
             if k is not None and k > min(n, d):
@@ -250,6 +254,81 @@ def write_large_folder(folder: str, n: int, side: int) -> str:
     return folder
 
 
+LABELS = {
+    "keras": "ImageDataGenerator (`zca_whitening=True`)",
+    "tl_exact": "`tl.ZCA()` (exact)",
+    "tl_lowrank": "`tl.ZCA(n_components={k})` (low rank)",
+}
+KEEP = ("standardize_s", "standardize_via_flow_s", "rss_before_mib", "peak_mib", "fit_added_mib")
+
+
+def to_rows(prefix: str, measured: list[dict]) -> dict[str, dict]:
+    """Worker results -> schema rows ``<prefix><approach>`` (``{side}`` in prefix: the side)."""
+    rows = {}
+    for m in measured:
+        key = prefix.format(side=m["side"]) + m["approach"]
+        label = LABELS[m["approach"]].format(k=m["k"])
+        shape = {k: m[k] for k in ("approach", "side", "n", "d", "k")}
+        if "fit_s" not in m:
+            why = m.get("skipped") or f"failed: {m.get('error')}"
+            rows[key] = row(label, None, None, m["n"], "images", **shape, skipped=why)
+            continue
+        extra = {k: m[k] for k in (*KEEP, "max_rel_diff_vs_keras") if m.get(k) is not None}
+        rows[key] = row(label, m["fit_s"], m["fit_s"], m["n"], "images", **shape, **extra)
+    return rows
+
+
+def zca_targets(rows: dict[str, dict]) -> dict[str, dict]:
+    """The targets, checked with the exact tl.ZCA() (equal outputs) on the main configuration."""
+    keras, ours = rows.get("main_keras", {}), rows.get("main_tl_exact", {})
+    targets = {}
+    if keras.get("best_s") and ours.get("best_s"):
+        n, side = ours["n"], ours["side"]
+        vs = f"`ImageDataGenerator` ({side}x{side}x3, n = {n:,}, exact `tl.ZCA()`)"
+        targets["fit"] = target(
+            f"fit at least 3x faster than {vs}", keras["best_s"] / ours["best_s"], 3, unit="x"
+        )
+        via_flow = keras.get("standardize_via_flow_s")
+        if via_flow is not None:
+            targets["standardize"] = target(
+                f"whitening {N_STANDARDIZE} images at least 20x faster, against `flow` "
+                "(image by image, as training does)",
+                via_flow / ours["standardize_s"],
+                20,
+                unit="x",
+            )
+        targets["standardize_batch"] = target(
+            f"the same 20x against one `standardize` call on the whole batch of {N_STANDARDIZE}",
+            keras["standardize_s"] / ours["standardize_s"],
+            20,
+            unit="x",
+        )
+        targets["memory"] = target(
+            "the fit adds at most a quarter of the memory `ImageDataGenerator.fit` adds",
+            ours["fit_added_mib"] / keras["fit_added_mib"],
+            0.25,
+            higher_is_better=False,
+        )
+        if "max_rel_diff_vs_keras" in ours:
+            targets["equal"] = target(
+                "equal outputs: largest difference at most 1e-4 of the output's scale",
+                ours["max_rel_diff_vs_keras"],
+                1e-4,
+                higher_is_better=False,
+            )
+    large = rows.get("large_tl", {})
+    if "peak_mib" in large:
+        targets["large"] = target(
+            f"{large['side']}x{large['side']}x3, n = {large['n']:,} from disk: "
+            "completes with peak RSS at most 12 GiB",
+            large["peak_mib"] / 1024,
+            12,
+            higher_is_better=False,
+            unit="GiB",
+        )
+    return targets
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -268,58 +347,52 @@ def main(argv=None) -> int:
         return 0
 
     approaches = [("keras", None), ("tl_exact", None), ("tl_lowrank", args.k)]
-    results = {"standardize_images": N_STANDARDIZE, "epsilon": 1e-6}
+    config = {"standardize_images": N_STANDARDIZE, "epsilon": 1e-6, "k": args.k}
+    rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         if args.quick:
             print("quick: 24x24x3, n=300")
-            results["main"] = compare(
-                [(24, 300)], [("keras", None), ("tl_exact", None), ("tl_lowrank", 32)], tmp
-            )
+            quick = [("keras", None), ("tl_exact", None), ("tl_lowrank", 32)]
+            rows |= to_rows("main_", compare([(24, 300)], quick, tmp))
+            config |= {"k": 32, "main_side": 24, "main_n": 300}
         else:
             if not args.only_large:
                 print("main: 64x64x3, n=2000")
-                results["main"] = compare([(64, 2000)], approaches, tmp)
+                rows |= to_rows("main_", compare([(64, 2000)], approaches, tmp))
             if not (args.no_sweep or args.only_large):
                 print("sweep: side 32, 64, 96, 128 at n=2000")
-                results["sweep"] = compare(
-                    [(32, 2000), (64, 2000), (96, 2000), (128, 2000)], approaches, tmp
-                )
+                sweep = [(32, 2000), (64, 2000), (96, 2000), (128, 2000)]
+                rows |= to_rows("side_{side}_", compare(sweep, approaches, tmp))
+            config |= {"main_side": 64, "main_n": 2000, "sweep_sides": [32, 64, 96, 128]}
+            config |= {"sweep_n": 2000}
     if args.large or args.only_large:
         side, n = 224, 10_000
         folder = write_large_folder(os.path.join(WORK, "zca_large"), n, side)
         d = side * side * 3
         print("large: 224x224x3, n=10000 from disk")
-        row = run_in_subprocess(
-            {
-                "approach": "tl_lowrank",
-                "side": side,
-                "n": n,
-                "d": d,
-                "k": args.k,
-                "name": f"tl_lowrank_k{args.k}",
-                "folder": folder,
-                "n_iter": 2,
-                "progress": True,
-            }
-        )
-        results["large"] = {
-            "tl": row,
-            "keras": {
-                "skipped": "not started",
-                "whitening_matrix_gib_float64": d * d * 8 / GIB,
-                "estimated_need_gib": round(keras_needs_gib(n, d), 1),
-            },
-        }
+        spec = {"approach": "tl_lowrank", "side": side, "n": n, "d": d, "k": args.k}
+        run = {"name": f"tl_lowrank_k{args.k}", "folder": folder, "n_iter": 2, "progress": True}
+        measured = run_in_subprocess({**spec, **run})
+        rows["large_tl"] = to_rows("large_", [measured])["large_tl_lowrank"]
+        rows["large_tl"]["label"] = f"`tl.ZCA(n_components={args.k})`, streamed"
+        need, matrix = keras_needs_gib(n, d), d * d * 8 / GIB
+        why = f"would need about {need:.1f} GiB "
+        why += f"(its d x d matrix alone is {matrix:.1f} GiB in float64)"
+        sizes = {"estimated_need_gib": round(need, 1), "whitening_matrix_gib_float64": matrix}
+        shape = {**spec, "approach": "keras", "k": None}
+        rows["large_keras"] = row(LABELS["keras"], None, None, n, "images", **shape, **sizes)
+        rows["large_keras"]["skipped"] = why
+    config |= {"large_side": 224, "large_n": 10_000, "large_n_iter": 2}
     name = "bench_zca_quick" if args.quick else "bench_zca"
     earlier = RESULTS / f"{name}.json"
-    if (
-        earlier.exists() and not args.quick
-    ):  # keep the sections of an earlier run that this run skipped
+    if earlier.exists() and not args.quick:  # keep the rows of an earlier run's skipped sections
         old = json.loads(earlier.read_text())
-        for section in ("main", "sweep", "large"):
-            if section not in results and section in old:
-                results[section] = old[section]
-    write_record(name, results)
+        ran = {key.split("_")[0] for key in rows}
+        rows |= {k: r for k, r in old["rows"].items() if k.split("_")[0] not in ran}
+        config = old["config"] | config
+    title = "ZCA whitening: `ImageDataGenerator.fit` vs `tl.ZCA`"
+    record = {"title": title, "config": config, "rows": rows, "targets": zca_targets(rows)}
+    write_record(name, record)
     return 0
 
 
