@@ -36,12 +36,14 @@ _BAD_NAME = re.compile(r"[/\\\x00]")
 
 
 def check_png_batch(images, name: str = "images") -> np.ndarray:
-    """Check a batch ``(N, H, W)`` or ``(N, H, W, C)`` with C in 1, 3, 4 (what PNG stores)."""
+    """Check a finite batch ``(N, H, W)`` or ``(N, H, W, C)``, C in 1, 3, 4 (what PNG stores)."""
     images = check_batch(images, name)
     if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
         raise ValueError(
             f"`{name}` must have 1, 3 or 4 channels to be saved, got shape {images.shape}."
         )
+    if not np.all(np.isfinite(images)):
+        raise ValueError(f"`{name}` holds NaN or infinite values; they have no pixel value.")
     return images
 
 
@@ -131,7 +133,7 @@ def to_8bit(image: np.ndarray, scale_by_255: bool) -> np.ndarray:
     if img.dtype == np.uint8:
         return img
     if not np.all(np.isfinite(img)):
-        raise ValueError("images to save hold NaN or infinite values; they have no pixel value.")
+        raise ValueError("an image to save holds NaN or infinite values; they have no pixel value.")
     img = img.astype(np.float64)
     if scale_by_255:
         img = img * 255.0
