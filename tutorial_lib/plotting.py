@@ -25,6 +25,14 @@ __all__ = ["to_displayable", "show_grid", "show_before_after", "show_mask_overla
 def to_displayable(image) -> tuple[np.ndarray, bool]:
     """Convert one image to something ``imshow`` shows faithfully.
 
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` or ``(H, W, C)`` with C in 1, 3, 4; bool, integer or float.
+        uint8 is returned as it is; other 0..255 and 0..1 images (the range
+        guessed as for every function of the package) are divided by 255 or
+        kept; anything else is stretched to its finite min..max.
+
     Returns
     -------
     image : ndarray

@@ -56,7 +56,7 @@ def _check_images(image, name: str = "image") -> np.ndarray:
     return arr
 
 
-def _value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
+def _resolve_value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
     """The ``(low, high)`` an image's values live in (explicit, or from its dtype/values)."""
     if value_range is not None:
         try:
@@ -149,7 +149,7 @@ def salt_and_pepper(
     arr = _check_images(image)
     amount = check_fraction(amount, "amount")
     salt_vs_pepper = check_fraction(salt_vs_pepper, "salt_vs_pepper")
-    low, high = _value_range(arr, value_range)
+    low, high = _resolve_value_range(arr, value_range)
     rng = as_generator(seed)
     u = rng.random(_pixel_shape(arr))
     salt = u < amount * salt_vs_pepper
@@ -193,7 +193,7 @@ def gaussian_noise(image, sigma: float = 0.05, seed=None, value_range=None) -> n
         raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}.")
     if sigma < 0:
         raise ValueError(f"`sigma` must be >= 0, got {sigma}.")
-    low, high = _value_range(arr, value_range)
+    low, high = _resolve_value_range(arr, value_range)
     rng = as_generator(seed)
     if sigma == 0:
         return arr.copy()

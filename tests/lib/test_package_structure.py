@@ -18,8 +18,14 @@ def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
+PRIVATE_MODULES = {p.stem for p in MODULES if p.stem.startswith("_") and p.stem != "__init__"}
+
+
 def underscored_imports(tree: ast.Module) -> list[str]:
-    """``module:name`` for every underscored name imported from a tutorial_lib module."""
+    """``module:name`` for every underscored name imported from a tutorial_lib module.
+
+    A private module itself (``from . import _checks``) may be imported; its names are public.
+    """
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.ImportFrom):
@@ -27,10 +33,13 @@ def underscored_imports(tree: ast.Module) -> list[str]:
         module = node.module or ""
         if not (node.level > 0 or module == "tutorial_lib" or module.startswith("tutorial_lib.")):
             continue
+        from_package = module in ("", "tutorial_lib")  # `from . import x`: x is a module
         found += [
             f"{'.' * node.level}{module}:{alias.name}"
             for alias in node.names
-            if alias.name.startswith("_") and not alias.name.startswith("__")
+            if alias.name.startswith("_")
+            and not alias.name.startswith("__")
+            and not (from_package and alias.name in PRIVATE_MODULES)
         ]
     return found
 
@@ -51,9 +60,14 @@ def test_the_checks_see_what_they_look_for():
         "from .crop import __all__ as names\n"
         "from tutorial_lib.crop import _gather\n"
         "from numpy import _core\n"
+        "from . import _checks, _no_such_module\n"
         "def f():\n" + "    x = 1\n" * MAX_LINES
     )
-    assert underscored_imports(tree) == ["._checks:_as_array", "tutorial_lib.crop:_gather"]
+    assert underscored_imports(tree) == [
+        "._checks:_as_array",
+        "tutorial_lib.crop:_gather",
+        ".:_no_such_module",
+    ]
     assert long_definitions(tree) == [f"f ({MAX_LINES + 1} lines)"]
     assert long_definitions(ast.parse("def g():\n" + "    x = 1\n" * (MAX_LINES - 1))) == []
 
