@@ -15,7 +15,9 @@ __all__ = [
     "as_generator",
     "check_image",
     "check_batch",
+    "check_fits",
     "check_fraction",
+    "check_nonnegative_int",
     "check_positive_int",
     "check_size",
 ]
@@ -88,13 +90,52 @@ def check_fraction(value, name: str, low: float = 0.0, high: float = 1.0) -> flo
     return float(value)
 
 
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
-    """Check that ``value`` is an integer ``>= minimum``."""
+def _check_int_at_least(value, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value!r}.")
     if value < minimum:
         raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value}.")
     return int(value)
+
+
+def check_positive_int(value, name: str) -> int:
+    """Check that ``value`` is an integer ``>= 1`` (not a bool) and return it as ``int``.
+
+    Examples
+    --------
+    >>> check_positive_int(3, "copies")
+    3
+    >>> check_positive_int(0, "copies")
+    Traceback (most recent call last):
+    ...
+    ValueError: `copies` must be an integer >= 1, got 0.
+    """
+    return _check_int_at_least(value, name, 1)
+
+
+def check_nonnegative_int(value, name: str) -> int:
+    """Check that ``value`` is an integer ``>= 0`` (not a bool) and return it as ``int``.
+
+    Examples
+    --------
+    >>> check_nonnegative_int(np.int64(0), "seed")
+    0
+    >>> check_nonnegative_int(1.0, "seed")
+    Traceback (most recent call last):
+    ...
+    ValueError: `seed` must be an integer >= 0, got 1.0.
+    """
+    return _check_int_at_least(value, name, 0)
+
+
+def check_fits(size: tuple[int, int], shape: tuple[int, ...], name: str, image_name: str) -> None:
+    """Check that a ``(height, width)`` window ``size`` fits in an image of ``shape[:2]``."""
+    h, w = size
+    if h > shape[0] or w > shape[1]:
+        raise ValueError(
+            f"`{name}` {size} is larger than the {image_name} ({shape[0]}x{shape[1]} pixels); "
+            "resize first (e.g. flow_from_directory(target_size=...)) or choose a smaller crop."
+        )
 
 
 def check_size(size, name: str = "size") -> tuple[int, int]:

@@ -21,11 +21,10 @@ view into the caller's data).
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 
-from ._checks import as_generator, check_batch, check_image, check_size
+from ._checks import as_generator, check_batch, check_fits, check_image, check_size
+from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy
 
 __all__ = [
     "random_crop",
@@ -34,15 +33,6 @@ __all__ = [
     "paired_random_crop",
     "RandomCropIterator",
 ]
-
-
-def _check_fits(size: tuple[int, int], shape: tuple[int, int], name: str, image_name: str) -> None:
-    h, w = size
-    if h > shape[0] or w > shape[1]:
-        raise ValueError(
-            f"`{name}` {size} is larger than the {image_name} ({shape[0]}x{shape[1]} pixels); "
-            f"resize first (e.g. flow_from_directory(target_size=...)) or choose a smaller crop."
-        )
 
 
 def _draw_windows(rng: np.random.Generator, n: int, shape: tuple[int, int], size: tuple[int, int]):
@@ -74,7 +64,7 @@ def _gather(
 
 
 def random_crop(image, size, seed=None) -> np.ndarray:
-    """Cut one random ``size`` window out of an image (or the same window out of every image of a batch).
+    """Cut one random ``size`` window out of an image (or the same one out of a whole batch).
 
     Parameters
     ----------
@@ -109,7 +99,7 @@ def random_crop(image, size, seed=None) -> np.ndarray:
         arr = check_image(arr, "image")
         spatial = arr.shape[:2]
     size = check_size(size, "size")
-    _check_fits(size, spatial, "size", "image")
+    check_fits(size, spatial, "size", "image")
     rng = as_generator(seed)
     (top,), (left,) = _draw_windows(rng, 1, spatial, size)
     if arr.ndim == 4:
@@ -154,7 +144,7 @@ def center_crop(images, size) -> np.ndarray:
         arr = check_image(arr, "images")
         spatial = arr.shape[:2]
     size = check_size(size, "size")
-    _check_fits(size, spatial, "size", "image")
+    check_fits(size, spatial, "size", "image")
     top = (spatial[0] - size[0]) // 2
     left = (spatial[1] - size[1]) // 2
     if arr.ndim == 4:
@@ -194,7 +184,7 @@ def random_crop_batch(images, size, seed=None) -> np.ndarray:
     """
     arr = check_batch(images, "images")
     size = check_size(size, "size")
-    _check_fits(size, arr.shape[1:3], "size", "images")
+    check_fits(size, arr.shape[1:3], "size", "images")
     rng = as_generator(seed)
     tops, lefts = _draw_windows(rng, arr.shape[0], arr.shape[1:3], size)
     return _gather(arr, tops, lefts, size)
@@ -253,140 +243,68 @@ def paired_random_crop(images, masks, size, seed=None):
         imgs = check_image(imgs, "images")
         msks = check_image(msks, "masks")
         _check_mask_for(msks, imgs.shape[:2], "masks", "images")
-        _check_fits(size, imgs.shape[:2], "size", "images")
+        check_fits(size, imgs.shape[:2], "size", "images")
         rng = as_generator(seed)
         tops, lefts = _draw_windows(rng, 1, imgs.shape[:2], size)
         return _gather(imgs[None], tops, lefts, size)[0], _gather(msks[None], tops, lefts, size)[0]
     imgs = check_batch(imgs, "images")
     msks = check_batch(msks, "masks")
     _check_mask_for(msks, imgs.shape[:3], "masks", "images")
-    _check_fits(size, imgs.shape[1:3], "size", "images")
+    check_fits(size, imgs.shape[1:3], "size", "images")
     rng = as_generator(seed)
     tops, lefts = _draw_windows(rng, imgs.shape[0], imgs.shape[1:3], size)
     return _gather(imgs, tops, lefts, size), _gather(msks, tops, lefts, size)
 
 
-# --------------------------------------------------------------------------
-# A Keras-friendly wrapper. It becomes a keras.utils.PyDataset subclass when
-# Keras is installed, but Keras (and TensorFlow) are imported only when the
-# first wrapper is created, never at ``import tutorial_lib``.
-
-_MIXED_CLASSES: dict[type, type] = {}
-
-
-def _pydataset_base():
-    if importlib.util.find_spec("keras") is None:
-        return None
-    from .compat import quiet_tensorflow
-
-    if importlib.util.find_spec("tensorflow") is not None:
-        quiet_tensorflow()
-    import keras
-
-    return getattr(keras.utils, "PyDataset", None) or getattr(keras.utils, "Sequence", None)
-
-
-class _KerasDatasetMixin:
-    """Makes a class with ``__len__``/``__getitem__`` a ``keras.utils.PyDataset`` on creation."""
-
-    def __new__(cls, *args, **kwargs):
-        base = _pydataset_base()
-        if base is None or issubclass(cls, base):
-            return super().__new__(cls)
-        mixed = _MIXED_CLASSES.get(cls)
-        if mixed is None:
-            mixed = type(
-                cls.__name__, (cls, base), {"__module__": cls.__module__, "__doc__": cls.__doc__}
-            )
-            mixed.__qualname__ = cls.__qualname__
-            _MIXED_CLASSES[cls] = mixed
-        return super().__new__(mixed)
-
-    def _init_keras(self):
-        base = _pydataset_base()
-        if base is not None and isinstance(self, base):
-            base.__init__(self)
-
-    def __reduce__(self):  # the mixed class is made at run time; pickle as the plain class
-        state = self.__dict__.copy()
-        plain = type(self).__mro__[1] if type(self) in _MIXED_CLASSES.values() else type(self)
-        return (_rebuild, (plain, state))
-
-    def __iter__(self):
-        """One pass over the batches, ``0 .. len(self) - 1`` (finite, unlike Keras' legacy iterators)."""
-        for i in range(len(self)):
-            yield self[i]
-
-
-def _rebuild(cls, state):
-    obj = cls.__new__(cls)
-    obj.__dict__.update(state)
-    return obj
-
-
-class RandomCropIterator(_KerasDatasetMixin):
+class RandomCropIterator(KerasDatasetMixin):
     """Wrap an ``(x, y)`` batch iterator so that every image comes out cropped.
 
-    Resize-then-crop training: let ``flow_from_directory(target_size=(256, 256))``
-    (or any iterator) load and augment images, and wrap it to cut an
-    independent random ``size`` window out of each image of each batch. At
-    prediction time use ``mode="center"``. The wrapper keeps what the wrapped
-    iterator offers -- ``len()``, ``samples``, ``class_indices``,
-    ``filenames``, ``classes``, ``batch_size``, ``reset()`` -- and is a
-    ``keras.utils.PyDataset`` when Keras is installed, so ``model.fit(it)``
-    and ``model.predict(it)`` need no ``steps_per_epoch``.
+    Resize-then-crop training: let ``flow_from_directory(target_size=(256, 256))`` (or any
+    iterator) load and augment images, and wrap it to cut an independent random ``size``
+    window out of each image of each batch. At prediction time use ``mode="center"``. The
+    wrapper keeps what the wrapped iterator offers -- ``len()``, ``samples``,
+    ``class_indices``, ``filenames``, ``classes``, ``batch_size``, ``reset()`` -- and is a
+    ``keras.utils.PyDataset`` when Keras is installed, so ``model.fit(it)`` and
+    ``model.predict(it)`` need no ``steps_per_epoch``.
 
     Parameters
     ----------
     iterator : object with ``len()`` and ``iterator[i]``
-        Yields ``x``, ``(x, y)`` or ``(x, y, sample_weight)`` with ``x`` of
-        shape ``(N, H, W[, C])``: a ``DirectoryIterator``,
-        ``NumpyArrayIterator``, ``keras.utils.PyDataset`` or a list of batches.
+        Yields ``x``, ``(x, y)`` or ``(x, y, sample_weight)`` with ``x`` of shape
+        ``(N, H, W[, C])``: a ``DirectoryIterator``, ``NumpyArrayIterator``,
+        ``keras.utils.PyDataset`` or a list of batches.
     size : int or (int, int)
         Crop ``(height, width)``.
     mode : {"random", "center"}
         Random windows (training) or the center window (evaluation, prediction).
     seed : None, int or numpy.random.Generator
-        Source of the crop windows. Batch ``i`` of epoch ``e`` always gets the
-        same windows for the same seed, whatever order Keras asks for batches.
+        Source of the crop windows. Batch ``i`` of epoch ``e`` always gets the same windows
+        for the same seed, whatever order Keras asks for batches in.
     crop_targets : bool or None
-        Crop ``y`` with the same windows as ``x`` (segmentation masks,
-        ``class_mode="input"``). ``None`` (default) does so when ``y`` has the
-        same batch and spatial shape as ``x``.
+        Crop ``y`` with the same windows as ``x`` (segmentation masks, ``class_mode="input"``).
+        ``None`` (default) does so when ``y`` has the batch and spatial shape of ``x``.
 
     Examples
     --------
     >>> batches = [(np.zeros((4, 32, 32, 3), np.uint8), np.arange(4))] * 3
     >>> it = RandomCropIterator(batches, 24, seed=0)
-    >>> len(it)
-    3
     >>> x, y = it[0]
-    >>> x.shape, x.dtype, y.tolist()
-    ((4, 24, 24, 3), dtype('uint8'), [0, 1, 2, 3])
+    >>> len(it), x.shape, x.dtype, y.tolist()
+    (3, (4, 24, 24, 3), dtype('uint8'), [0, 1, 2, 3])
     """
 
     def __init__(
         self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None
     ):
-        if not (hasattr(iterator, "__len__") and hasattr(iterator, "__getitem__")):
-            raise ValueError(
-                f"`iterator` must support len() and indexing (a Keras DirectoryIterator, NumpyArrayIterator, "
-                f"PyDataset or a list of batches), got {type(iterator).__name__}."
-            )
-        if mode not in ("random", "center"):
-            raise ValueError(f"`mode` must be 'random' or 'center', got {mode!r}.")
-        if crop_targets not in (None, True, False):
-            raise ValueError(f"`crop_targets` must be None, True or False, got {crop_targets!r}.")
-        self._init_keras()
+        _check_iterator_arguments(iterator, mode, crop_targets)
+        self.init_keras()
         self._iterator = iterator
         self._size = check_size(size, "size")
         self._mode = mode
         self._crop_targets = crop_targets
-        # One entropy value; batch i of epoch e uses Generator([entropy, e, i]).
-        self._entropy = int(as_generator(seed).integers(0, 2**63 - 1))
+        self._entropy = draw_entropy(seed)  # batch i of epoch e: batch_rng(entropy, e, i)
         self._epoch = 0
 
-    # -- what the wrapped iterator offers --------------------------------
     @property
     def iterator(self):
         """The wrapped iterator."""
@@ -404,7 +322,7 @@ class RandomCropIterator(_KerasDatasetMixin):
 
     @property
     def samples(self) -> int:
-        """Number of images (``samples`` of a DirectoryIterator, ``n`` of other Keras iterators)."""
+        """Number of images (``samples`` of a DirectoryIterator, ``n`` of other iterators)."""
         for name in ("samples", "n"):
             value = getattr(self._iterator, name, None)
             if value is not None:
@@ -424,64 +342,70 @@ class RandomCropIterator(_KerasDatasetMixin):
         return len(self._iterator)
 
     def reset(self) -> None:
-        """Reset the wrapped iterator (back to its first batch, e.g. before predicting in file order)."""
+        """Reset the wrapped iterator (to its first batch, e.g. before predicting in file order)."""
         reset = getattr(self._iterator, "reset", None)
         if callable(reset):
             reset()
 
     def on_epoch_end(self) -> None:
-        """Called by Keras after each epoch: new windows next epoch, and the wrapped iterator reshuffles."""
+        """Called by Keras after each epoch: new windows, and the wrapped iterator reshuffles."""
         self._epoch += 1
         hook = getattr(self._iterator, "on_epoch_end", None)
         if callable(hook):
             hook()
 
-    # -- the crop ----------------------------------------------------------
-    def _crop(
-        self, x: np.ndarray, index: int
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        x = check_batch(x, "x (a batch of the wrapped iterator)")
-        _check_fits(self._size, x.shape[1:3], "size", "iterator's images")
-        if self._mode == "center":
-            return self._crop_like(x, x.shape, None, None), None, None
-        rng = np.random.default_rng([self._entropy, self._epoch, index])
-        tops, lefts = _draw_windows(rng, x.shape[0], x.shape[1:3], self._size)
-        return _gather(x, tops, lefts, self._size), tops, lefts
-
-    def _crop_like(self, y: np.ndarray, x_shape, tops, lefts) -> np.ndarray:
-        if self._mode == "center":
-            top = (x_shape[1] - self._size[0]) // 2
-            left = (x_shape[2] - self._size[1]) // 2
-            return y[:, top : top + self._size[0], left : left + self._size[1]].copy()
-        return _gather(y, tops, lefts, self._size)
-
     def __getitem__(self, index):
-        n = len(self)
-        if isinstance(index, (int, np.integer)) and not -n <= index < n:
-            raise IndexError(f"batch index {index} out of range for {n} batches")
-        index = int(index) % n if n else int(index)
+        index = batch_index(index, len(self))
         batch = self._iterator[index]
-        if not isinstance(batch, (tuple, list)):
-            return self._crop(np.asarray(batch), index)[0]
-        x = np.asarray(batch[0])
-        crops, tops, lefts = self._crop(x, index)
+        is_tuple = isinstance(batch, (tuple, list))
+        x = check_batch(batch[0] if is_tuple else batch, "x (a batch of the wrapped iterator)")
+        check_fits(self._size, x.shape[1:3], "size", "iterator's images")
+        rng = batch_rng(self._entropy, self._epoch, index) if self._mode == "random" else None
+        tops, lefts = _iterator_windows(x.shape, self._size, rng)
+        crops = _gather(x, tops, lefts, self._size)
+        if not is_tuple:
+            return crops
         rest = list(batch[1:])
-        if rest:
-            y = rest[0]
-            y_arr = np.asarray(y) if y is not None else None
-            like_x = y_arr is not None and y_arr.ndim >= 3 and y_arr.shape[:3] == x.shape[:3]
-            do = like_x if self._crop_targets is None else self._crop_targets
-            if do:
-                if not like_x:
-                    raise ValueError(
-                        f"`crop_targets=True` needs y with the batch and spatial shape of x {x.shape[:3]}, "
-                        f"got {None if y_arr is None else y_arr.shape}."
-                    )
-                rest[0] = self._crop_like(y_arr, x.shape, tops, lefts)
+        if rest and _crops_targets(self._crop_targets, x.shape, rest[0]):
+            rest[0] = _gather(np.asarray(rest[0]), tops, lefts, self._size)
         return (crops, *rest)
 
     def __repr__(self) -> str:
         return (
-            f"RandomCropIterator({type(self._iterator).__name__}, size={self._size}, mode={self._mode!r}, "
-            f"batches={len(self)})"
+            f"RandomCropIterator({type(self._iterator).__name__}, size={self._size}, "
+            f"mode={self._mode!r}, batches={len(self)})"
         )
+
+
+def _iterator_windows(x_shape, size: tuple[int, int], rng: np.random.Generator | None):
+    """Windows of one batch: drawn from ``rng``, or the center window for every image if None."""
+    if rng is not None:
+        return _draw_windows(rng, x_shape[0], x_shape[1:3], size)
+    tops = np.full(x_shape[0], (x_shape[1] - size[0]) // 2)
+    lefts = np.full(x_shape[0], (x_shape[2] - size[1]) // 2)
+    return tops, lefts
+
+
+def _crops_targets(crop_targets: bool | None, x_shape, y) -> bool:
+    """Whether ``y`` gets cropped like ``x``: if asked, or (``None``) if it is shaped like x."""
+    y_shape = None if y is None else np.shape(y)
+    like_x = y_shape is not None and len(y_shape) >= 3 and y_shape[:3] == x_shape[:3]
+    if crop_targets and not like_x:
+        raise ValueError(
+            "`crop_targets=True` needs y with the batch and spatial shape of x "
+            f"{x_shape[:3]}, got {y_shape}."
+        )
+    return like_x if crop_targets is None else crop_targets
+
+
+def _check_iterator_arguments(iterator, mode, crop_targets) -> None:
+    if not (hasattr(iterator, "__len__") and hasattr(iterator, "__getitem__")):
+        raise ValueError(
+            "`iterator` must support len() and indexing (a Keras DirectoryIterator, "
+            "NumpyArrayIterator, PyDataset or a list of batches), "
+            f"got {type(iterator).__name__}."
+        )
+    if mode not in ("random", "center"):
+        raise ValueError(f"`mode` must be 'random' or 'center', got {mode!r}.")
+    if crop_targets not in (None, True, False):
+        raise ValueError(f"`crop_targets` must be None, True or False, got {crop_targets!r}.")

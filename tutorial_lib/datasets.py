@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_generator, check_fraction, check_positive_int, check_size
+from ._checks import (
+    as_generator,
+    check_fraction,
+    check_nonnegative_int,
+    check_positive_int,
+    check_size,
+)
 
 __all__ = [
     "FACES_CLASS_NAMES",
@@ -21,8 +27,6 @@ __all__ = [
     "load_faces",
     "load_photos",
     "make_shapes",
-    "verify_image_folder",
-    "write_image_folder",
 ]
 
 #: Label 0 and 1 of :func:`load_faces`.
@@ -70,7 +74,7 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
     test_fraction = check_fraction(test_fraction, "test_fraction")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"`test_fraction` must be strictly between 0 and 1, got {test_fraction}.")
-    check_positive_int(seed, "seed", minimum=0)
+    check_nonnegative_int(seed, "seed")
     from skimage.transform import resize
     from sklearn.datasets import load_digits as _sk_load_digits
     from sklearn.model_selection import train_test_split
@@ -243,7 +247,3 @@ def make_shapes(n: int = 100, size=64, seed=0, noise: float = 0.05):
         masks[i, rr, cc] = labels[i] + 1
         images[i] = np.clip(np.round(img), 0, 255).astype(np.uint8)
     return images, labels, masks
-
-
-# Writing and checking class-per-folder datasets lives in its own module.
-from .image_folder import verify_image_folder, write_image_folder  # noqa: E402

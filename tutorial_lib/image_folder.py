@@ -19,14 +19,20 @@ read the same layout, one sub-folder per class::
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_batch
+from ._image_files import (
+    check_names,
+    check_png_batch,
+    folder_path,
+    refuse_existing,
+    scales_by_255,
+    write_image,
+)
 
 __all__ = [
     "FolderReport",
@@ -39,59 +45,6 @@ __all__ = [
 #: Extensions (lower case, no dot) that ``flow_from_directory`` or
 #: ``image_dataset_from_directory`` pick up as images.
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff", "gif")
-
-_BAD_NAME = re.compile(r"[/\\\x00]")
-
-
-def _image_to_pil(image: np.ndarray, scale_by_255: bool):
-    """One channels-last image -> PIL image; values clipped to 0..255, never stretched."""
-    from PIL import Image
-
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if img.ndim == 3 and img.shape[-1] not in (3, 4):
-        raise ValueError(
-            f"images must have 1, 3 or 4 channels to be saved as PNG, got shape {img.shape}."
-        )
-    if img.dtype != np.uint8:
-        img = img.astype(np.float64)
-        if scale_by_255:
-            img = img * 255.0
-        img = np.clip(np.round(img), 0, 255).astype(np.uint8)
-    mode = {2: "L"}.get(img.ndim) or ("RGB" if img.shape[-1] == 3 else "RGBA")
-    return Image.fromarray(np.ascontiguousarray(img), mode=mode)
-
-
-def _scale_of(images: np.ndarray) -> bool:
-    """True if ``images`` are floats in [0, 1] (to be multiplied by 255 on saving)."""
-    if np.issubdtype(images.dtype, np.integer) or images.dtype == bool:
-        return images.dtype == bool
-    finite = images[np.isfinite(images)]
-    return finite.size > 0 and float(finite.min()) >= 0.0 and float(finite.max()) <= 1.0
-
-
-def _write_new_file(path: Path, pil_image, fmt: str) -> None:
-    """Write ``pil_image`` to ``path``; fail (FileExistsError) rather than replace a file."""
-    with open(path, "xb") as fh:  # "x": exclusive creation, never truncates an existing file
-        pil_image.save(fh, format=fmt)
-
-
-def _check_names(names, name: str) -> list[str]:
-    names = [str(c) for c in names]
-    if not names:
-        raise ValueError(f"`{name}` is empty.")
-    bad = [
-        c for c in names if not c or c in (".", "..") or _BAD_NAME.search(c) or c.startswith(".")
-    ]
-    if bad:
-        raise ValueError(
-            f"`{name}` must be usable as folder/file names (no '/', no leading '.'), got {bad}."
-        )
-    if len(set(names)) != len(names):
-        dup = sorted({c for c in names if names.count(c) > 1})
-        raise ValueError(f"`{name}` has duplicates: {dup}.")
-    return names
 
 
 def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = False) -> list[Path]:
@@ -145,36 +98,15 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
     >>> verify_image_folder(root).counts
     {'cat': 1, 'dog': 2}
     """
-    images = check_batch(images, "images")
-    if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
-        raise ValueError(
-            f"`images` must have 1, 3 or 4 channels for PNG, got shape {images.shape}."
-        )
-    labels_arr = np.asarray(labels)
-    if labels_arr.shape != (len(images),):
-        raise ValueError(
-            f"`labels` must have shape ({len(images)},) to match `images` {images.shape}, got {labels_arr.shape}."
-        )
-    if not np.issubdtype(labels_arr.dtype, np.integer):
-        if labels_arr.dtype.kind == "f" and np.all(labels_arr == np.round(labels_arr)):
-            labels_arr = labels_arr.astype(np.int64)
-        else:
-            raise ValueError(
-                f"`labels` must be integer class indices, got dtype {labels_arr.dtype}."
-            )
-    if isinstance(class_names, str):
-        raise ValueError("`class_names` must be a sequence of names, got a single string.")
-    names = _check_names(class_names, "class_names")
+    images = check_png_batch(images, "images")
+    labels_arr = _check_labels(labels, len(images))
+    names = check_names(class_names, "class_names")
     if labels_arr.min() < 0 or labels_arr.max() >= len(names):
         raise ValueError(
             f"`labels` must be in [0, {len(names) - 1}] for {len(names)} `class_names`, "
             f"got values {int(labels_arr.min())}..{int(labels_arr.max())}."
         )
-    if root is None or str(root) == "":
-        raise ValueError("`root` must be a folder path, got an empty value.")
-    root = Path(root)
-    if root.exists() and not root.is_dir():
-        raise ValueError(f"`root` {str(root)!r} exists and is not a folder.")
+    root = folder_path(root, "root")
     if root.is_dir() and any(root.iterdir()) and not exist_ok:
         raise FileExistsError(
             f"`root` {str(root)!r} is not empty; choose an empty or new folder, "
@@ -183,23 +115,33 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
 
     width = len(str(len(images) - 1))
     paths = [root / names[int(c)] / f"{i:0{width}d}.png" for i, c in enumerate(labels_arr)]
-    existing = [p for p in paths if p.exists() or p.is_symlink()]
-    if existing:
-        raise FileExistsError(
-            f"{len(existing)} file(s) to be written already exist, e.g. {str(existing[0])!r}; nothing was written."
-        )
+    refuse_existing(paths, root)
     blocked = [root / c for c in names if (root / c).exists() and not (root / c).is_dir()]
     if blocked:
         raise FileExistsError(
             f"class folder {str(blocked[0])!r} exists and is not a folder; nothing was written."
         )
 
-    scale = _scale_of(images)
+    scale = scales_by_255(images)
     for c in names:
         (root / c).mkdir(parents=True, exist_ok=True)
     for img, path in zip(images, paths):
-        _write_new_file(path, _image_to_pil(img, scale), "PNG")
+        write_image(img, path, scale)
     return paths
+
+
+def _check_labels(labels, n: int) -> np.ndarray:
+    """``labels`` as an ``(n,)`` integer array (whole-number floats accepted)."""
+    labels_arr = np.asarray(labels)
+    if labels_arr.shape != (n,):
+        raise ValueError(
+            f"`labels` must have shape ({n},) to match the {n} `images`, got {labels_arr.shape}."
+        )
+    if not np.issubdtype(labels_arr.dtype, np.integer):
+        if labels_arr.dtype.kind == "f" and np.all(labels_arr == np.round(labels_arr)):
+            return labels_arr.astype(np.int64)
+        raise ValueError(f"`labels` must be integer class indices, got dtype {labels_arr.dtype}.")
+    return labels_arr
 
 
 class Problem(NamedTuple):
@@ -289,7 +231,10 @@ def _check_image_file(path: Path) -> str | None:
         with open(path, "rb") as fh:
             head = fh.read(64)
         kind = "text" if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "data"
-        return f"not an image: its contents are {kind}, not any image format (only the name says {path.suffix})"
+        return (
+            f"not an image: its contents are {kind}, not any image format "
+            f"(only the name says {path.suffix})"
+        )
     except PermissionError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     except (OSError, SyntaxError, ValueError) as exc:
@@ -347,18 +292,14 @@ def verify_image_folder(root) -> FolderReport:
     >>> [(p.path.name, p.reason.split(":")[0]) for p in report.problems]
     [('notes.png', 'not an image')]
     """
-    if root is None or str(root) == "":
-        raise ValueError("`root` must be a folder path, got an empty value.")
-    root = Path(root)
+    root = folder_path(root, "root")
     if not root.exists():
         raise ValueError(f"`root` {str(root)!r} does not exist.")
-    if not root.is_dir():
-        raise ValueError(f"`root` {str(root)!r} is not a folder.")
     subdirs = sorted(p.name for p in root.iterdir() if p.is_dir())
     if not subdirs:
         raise ValueError(
-            f"`root` {str(root)!r} has no class folders; put each class's images in its own sub-folder "
-            "(root/<class>/<image>)."
+            f"`root` {str(root)!r} has no class folders; put each class's images in its own "
+            "sub-folder (root/<class>/<image>)."
         )
     report = FolderReport(root=root, classes=subdirs)
     for entry in sorted(root.iterdir()):

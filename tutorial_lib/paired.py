@@ -35,10 +35,12 @@ from ._checks import (
     as_generator,
     check_batch,
     check_image,
+    check_nonnegative_int,
     check_positive_int,
     check_size,
 )
-from .crop import _check_fits, _KerasDatasetMixin
+from ._checks import check_fits as _check_fits
+from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy, epoch_order
 
 __all__ = ["PairedAugmenter", "PairedBatchIterator", "check_image_mask_pair"]
 
@@ -385,9 +387,7 @@ class PairedAugmenter:
         self.vertical_flip = bool(vertical_flip)
         self.keep_aspect_ratio = bool(keep_aspect_ratio)
         self.crop_size = None if crop_size is None else check_size(crop_size, "crop_size")
-        self.interpolation_order = check_positive_int(
-            interpolation_order, "interpolation_order", minimum=0
-        )
+        self.interpolation_order = check_nonnegative_int(interpolation_order, "interpolation_order")
         if self.interpolation_order > 5:
             raise ValueError(f"`interpolation_order` must be 0..5, got {interpolation_order}.")
         if fill_mode not in _FILL_MODES:
@@ -683,13 +683,15 @@ class PairedAugmenter:
         )
 
 
-class PairedBatchIterator(_KerasDatasetMixin):
+class PairedBatchIterator(KerasDatasetMixin):
     """Shuffled batches of ``(images, masks)``, each pair augmented with one random draw.
 
     ``len()`` is ``ceil(n / batch_size)`` (the last batch may be smaller), the
     order is reshuffled after every epoch, and batch ``i`` of epoch ``e``
     always holds the same bytes for the same seed. A ``keras.utils.PyDataset``
     when Keras is installed: ``model.fit(it, epochs=...)`` needs nothing else.
+    An epoch's order is made when the epoch starts (on creation,
+    :meth:`on_epoch_end`, :meth:`reset`), so reading batches only reads it.
 
     Parameters
     ----------
@@ -701,6 +703,7 @@ class PairedBatchIterator(_KerasDatasetMixin):
         ``None`` yields the pairs unchanged (validation data).
     batch_size : int
     shuffle : bool
+        A new order every epoch (fixed when the iterator is created).
     seed : None, int or numpy.random.Generator
 
     Examples
@@ -729,14 +732,14 @@ class PairedBatchIterator(_KerasDatasetMixin):
             )
         if augmenter is not None and augmenter.crop_size is not None:
             _check_fits(augmenter.crop_size, imgs.shape[1:3], "crop_size", "images")
-        self._init_keras()
+        self.init_keras()
         self.images = imgs
         self.masks = msks
         self.augmenter = augmenter
         self.batch_size = check_positive_int(batch_size, "batch_size")
-        self.shuffle = bool(shuffle)
-        self._entropy = int(as_generator(seed).integers(0, 2**63 - 1))
-        self.epoch = 0
+        self._shuffle = bool(shuffle)
+        self._entropy = draw_entropy(seed)
+        self._start_epoch(0)
 
     @property
     def n(self) -> int:
@@ -745,35 +748,47 @@ class PairedBatchIterator(_KerasDatasetMixin):
 
     samples = n
 
+    @property
+    def shuffle(self) -> bool:
+        """Whether every epoch has its own order."""
+        return self._shuffle
+
+    @property
+    def epoch(self) -> int:
+        """The current epoch: 0 when created, one more after each :meth:`on_epoch_end`."""
+        return self._epoch_and_order[0]
+
+    def _start_epoch(self, epoch: int) -> None:
+        order = epoch_order(self._entropy, epoch, self.n) if self._shuffle else np.arange(self.n)
+        order.flags.writeable = False
+        self._epoch_and_order = (epoch, order)  # one assignment: epoch and order always match
+
     def __len__(self) -> int:
         return math.ceil(self.n / self.batch_size)
 
     def index_array(self) -> np.ndarray:
-        """Order of the pairs in the current epoch."""
-        if not self.shuffle:
-            return np.arange(self.n)
-        return np.random.default_rng([self._entropy, self.epoch]).permutation(self.n)
+        """Order of the pairs in the current epoch (a new array)."""
+        return self._epoch_and_order[1].copy()
 
     def __getitem__(self, index):
-        k = len(self)
-        if not -k <= index < k:
-            raise IndexError(f"batch index {index} out of range for {k} batches")
-        index = int(index) % k
-        idx = self.index_array()[index * self.batch_size : (index + 1) * self.batch_size]
+        index = batch_index(index, len(self))
+        epoch, order = self._epoch_and_order
+        idx = order[index * self.batch_size : (index + 1) * self.batch_size]
         x, y = self.images[idx], self.masks[idx]
         if self.augmenter is None:
             return x, y
-        return self.augmenter.augment_batch(
-            x, y, seed=np.random.default_rng([self._entropy, self.epoch, index, 1])
-        )
+        return self.augmenter.augment_batch(x, y, seed=batch_rng(self._entropy, epoch, index, 1))
 
     def on_epoch_end(self) -> None:
         """Called by Keras after each epoch: next epoch, new order and new draws."""
-        self.epoch += 1
+        self._start_epoch(self.epoch + 1)
 
     def reset(self) -> None:
         """Go back to the first epoch (same order and draws as when created)."""
-        self.epoch = 0
+        self._start_epoch(0)
 
     def __repr__(self) -> str:
-        return f"PairedBatchIterator(n={self.n}, batch_size={self.batch_size}, shuffle={self.shuffle}, batches={len(self)})"
+        return (
+            f"PairedBatchIterator(n={self.n}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, batches={len(self)})"
+        )

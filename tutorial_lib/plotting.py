@@ -2,9 +2,12 @@
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew, so a
 notebook can show it, save it or check it. Images may be ``(H, W)`` or
-``(H, W, C)`` with 1, 3 or 4 channels, integer (0..255) or float. Floats in
-[0, 1] are shown as they are; any other range (standardized or whitened
-images) is stretched to the image's own min..max and the title says so.
+``(H, W, C)`` with 1, 3 or 4 channels, bool, integer or float. Their range
+is guessed by the package's one rule (integers holding 0..255 and floats
+beyond [0, 1] are 0..255 images, floats within it 0..1 images) and those are
+shown as they are; anything else (standardized or whitened images, 16-bit
+images) is stretched to the image's own finite min..max and the title says so.
+NaN pixels are left to matplotlib (drawn blank).
 """
 
 from __future__ import annotations
@@ -14,12 +17,21 @@ import math
 import numpy as np
 
 from ._checks import check_batch, check_positive_int
+from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["to_displayable", "show_grid", "show_before_after", "show_mask_overlay"]
 
 
 def to_displayable(image) -> tuple[np.ndarray, bool]:
     """Convert one image to something ``imshow`` shows faithfully.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` or ``(H, W, C)`` with C in 1, 3, 4; bool, integer or float.
+        uint8 is returned as it is; other 0..255 and 0..1 images (the range
+        guessed as for every function of the package) are divided by 255 or
+        kept; anything else is stretched to its finite min..max.
 
     Returns
     -------
@@ -40,24 +52,18 @@ def to_displayable(image) -> tuple[np.ndarray, bool]:
         img = img[..., 0]
     if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (3, 4)):
         raise ValueError(
-            f"`image` must be (H, W) or (H, W, C) with C in 1, 3, 4 to be shown, got shape {img.shape}."
+            "`image` must be (H, W) or (H, W, C) with C in 1, 3, 4 to be shown, "
+            f"got shape {img.shape}."
         )
     if img.dtype == np.uint8:
         return img, False
-    if img.dtype == bool:
-        return img.astype(np.float64), False
+    low, high = guess_value_range(img)
+    if (low, high) in ((0.0, 1.0), (0.0, 255.0)) and fits_range(img, low, high):
+        return img.astype(np.float64) / high, False
     img = img.astype(np.float64)
-    if np.issubdtype(np.asarray(image).dtype, np.integer):
-        lo, hi = img.min(), img.max()
-        if lo >= 0 and hi <= 255:
-            return img / 255.0, False
-    lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
-    if lo >= 0.0 and hi <= 1.0:
-        return img, False
-    if lo >= 0.0 and hi <= 255.0 and hi > 1.0:
-        return img / 255.0, False
-    span = hi - lo if hi > lo else 1.0
-    return (img - lo) / span, True
+    low, high = finite_min_max(img) or (0.0, 1.0)
+    span = high - low if high > low else 1.0
+    return (img - low) / span, True
 
 
 def _draw(ax, image, title=None, cmap="gray"):
@@ -196,8 +202,8 @@ def show_before_after(
             rows = [list(r) for r in augmented]
         else:
             raise ValueError(
-                f"`augmented` must have shape (N, ...) or (N, K, ...) matching `originals` {originals.shape}, "
-                f"got {augmented.shape}."
+                "`augmented` must have shape (N, ...) or (N, K, ...) matching `originals` "
+                f"{originals.shape}, got {augmented.shape}."
             )
     if len(rows) != n:
         raise ValueError(f"`augmented` has {len(rows)} rows for {n} originals.")

@@ -18,8 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import check_batch, check_positive_int
-from .image_folder import _check_names, _image_to_pil, _scale_of, _write_new_file
+from ._checks import check_nonnegative_int, check_positive_int
+from ._image_files import (
+    check_names,
+    check_png_batch,
+    folder_path,
+    refuse_existing,
+    scales_by_255,
+    write_image,
+)
 
 __all__ = ["save_augmented", "augmented_filename"]
 
@@ -157,88 +164,83 @@ def save_augmented(
     >>> x = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
     >>> folder = Path(tempfile.mkdtemp()) / "aug"
     >>> paths = save_augmented(x, flip_some, folder, copies=3, seed=1)
-    >>> [p.name for p in paths[:4]]
-    ['aug_src0000_copy00.png', 'aug_src0000_copy01.png', 'aug_src0000_copy02.png', 'aug_src0001_copy00.png']
+    >>> [p.name for p in paths[2:4]]
+    ['aug_src0000_copy02.png', 'aug_src0001_copy00.png']
     >>> try:  # a second run into the same folder is refused, nothing is replaced
     ...     save_augmented(x, flip_some, folder, copies=3, seed=1)
     ... except FileExistsError as err:
     ...     print(str(err).split(" in ")[0])
     6 of the 6 files to write already exist, e.g. 'aug_src0000_copy00.png'
     """
-    images = check_batch(images, "images")
-    if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
-        raise ValueError(
-            f"`images` must have 1, 3 or 4 channels to be saved, got shape {images.shape}."
-        )
+    images = check_png_batch(images, "images")
     copies = check_positive_int(copies, "copies")
     apply = _make_applier(augment)
     if seed is None:
         base = int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0])
     else:
-        base = check_positive_int(seed, "seed", minimum=0)
-    if not isinstance(prefix, str):
-        raise ValueError(f"`prefix` must be a string, got {prefix!r}.")
-    if prefix:
-        _check_names([prefix], "prefix")
+        base = check_nonnegative_int(seed, "seed")
+    prefix = _check_prefix(prefix)
     if not isinstance(format, str) or format.lower() not in _FORMATS:
         raise ValueError(f"`format` must be one of {sorted(_FORMATS)}, got {format!r}.")
     ext = format.lower()
-    pil_format = _FORMATS[ext]
-    n = len(images)
-    if source_names is None:
-        width = max(4, len(str(n - 1)))
-        sources = [f"src{i:0{width}d}" for i in range(n)]
-    else:
-        if isinstance(source_names, str):
-            raise ValueError("`source_names` must be a sequence of names, got a single string.")
-        sources = _check_names(source_names, "source_names")
-        if len(sources) != n:
-            raise ValueError(f"`source_names` has {len(sources)} names for {n} images.")
-    if directory is None or str(directory) == "":
-        raise ValueError("`directory` must be a folder path, got an empty value.")
-    directory = Path(directory)
-    if directory.exists() and not directory.is_dir():
-        raise ValueError(f"`directory` {str(directory)!r} exists and is not a folder.")
-
+    sources = _source_names(source_names, len(images))
+    directory = folder_path(directory, "directory")
     paths = [
         directory / augmented_filename(s, k, prefix, ext) for s in sources for k in range(copies)
     ]
-    existing = [p for p in paths if p.exists() or p.is_symlink()]
-    if existing:
-        raise FileExistsError(
-            f"{len(existing)} of the {len(paths)} files to write already exist, e.g. "
-            f"{existing[0].name!r} in {str(directory)!r}; nothing was written. "
-            "Choose a new folder or another `prefix`."
-        )
-
-    from tqdm import tqdm
-
-    scale = _scale_of(images)
+    refuse_existing(paths, directory, "Choose a new folder or another `prefix`.")
     directory.mkdir(parents=True, exist_ok=True)
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
-        with tqdm(
-            total=len(paths), disable=not progress, desc="save_augmented", unit="file"
-        ) as bar:
-            for i in range(n):
-                src = images[i]
-                x = (src[..., None] if src.ndim == 2 else src).astype(np.float32)  # a fresh copy
-                for k in range(copies):
-                    out = np.asarray(apply(x.copy(), _copy_seed(base, i, k)))
-                    if (
-                        out.ndim not in (2, 3)
-                        or (out.ndim == 3 and out.shape[-1] not in (1, 3, 4))
-                        or out.size == 0
-                    ):
-                        raise ValueError(
-                            f"`augment` must return an (H, W) or (H, W, C) image with C in 1, 3, 4; "
-                            f"it returned shape {out.shape} for image {i}."
-                        )
-                    if pil_format == "JPEG" and out.ndim == 3 and out.shape[-1] == 4:
-                        raise ValueError("`format` jpg cannot store 4-channel images; use png.")
-                    _write_new_file(paths[i * copies + k], _image_to_pil(out, scale), pil_format)
-                    bar.update(1)
+        _write_copies(images, apply, paths, base, ext, progress)
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
     return paths
+
+
+def _write_copies(images, apply, paths: list[Path], base: int, ext: str, progress: bool) -> None:
+    """Write copy ``k`` of image ``i`` to ``paths[i * copies + k]``."""
+    from tqdm import tqdm
+
+    scale = scales_by_255(images)
+    copies = len(paths) // len(images)
+    with tqdm(total=len(paths), disable=not progress, desc="save_augmented", unit="file") as bar:
+        for i, src in enumerate(images):
+            x = (src[..., None] if src.ndim == 2 else src).astype(np.float32)  # a fresh copy
+            for k in range(copies):
+                out = _checked_output(apply(x.copy(), _copy_seed(base, i, k)), i, ext)
+                write_image(out, paths[i * copies + k], scale, _FORMATS[ext])
+                bar.update(1)
+
+
+def _check_prefix(prefix) -> str:
+    if not isinstance(prefix, str):
+        raise ValueError(f"`prefix` must be a string, got {prefix!r}.")
+    if prefix:
+        check_names([prefix], "prefix")
+    return prefix
+
+
+def _source_names(source_names, n: int) -> list[str]:
+    """The checked ``source_names``, or ``src0000``, ``src0001``, ... by default."""
+    if source_names is None:
+        width = max(4, len(str(n - 1)))
+        return [f"src{i:0{width}d}" for i in range(n)]
+    sources = check_names(source_names, "source_names")
+    if len(sources) != n:
+        raise ValueError(f"`source_names` has {len(sources)} names for {n} images.")
+    return sources
+
+
+def _checked_output(out, index: int, ext: str) -> np.ndarray:
+    """What ``augment`` returned for image ``index``, if it can be saved as ``ext``."""
+    out = np.asarray(out)
+    if out.ndim not in (2, 3) or (out.ndim == 3 and out.shape[-1] not in (1, 3, 4)) or not out.size:
+        raise ValueError(
+            "`augment` must return an (H, W) or (H, W, C) image with C in 1, 3, 4; "
+            f"it returned shape {out.shape} for image {index}."
+        )
+    if _FORMATS[ext] == "JPEG" and out.ndim == 3 and out.shape[-1] == 4:
+        raise ValueError("`format` jpg cannot store 4-channel images; use png.")
+    return out

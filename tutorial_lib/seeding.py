@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from ._checks import check_positive_int
+from ._checks import check_nonnegative_int
 
 __all__ = ["set_seed"]
 
@@ -43,7 +43,7 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     >>> rng.integers(0, 10, 3).tolist() == set_seed(42).integers(0, 10, 3).tolist()
     True
     """
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_nonnegative_int(seed, "seed")
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._checks import as_generator, check_fraction
+from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["salt_and_pepper", "erode", "gaussian_noise", "random_apply", "compose"]
 
@@ -55,7 +56,7 @@ def _check_images(image, name: str = "image") -> np.ndarray:
     return arr
 
 
-def _value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
+def _resolve_value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
     """The ``(low, high)`` an image's values live in (explicit, or from its dtype/values)."""
     if value_range is not None:
         try:
@@ -74,20 +75,16 @@ def _value_range(arr: np.ndarray, value_range) -> tuple[float, float]:
                     f"`value_range` {value_range!r} does not fit the image dtype {arr.dtype}."
                 )
         return low, high
-    if np.issubdtype(arr.dtype, np.integer):
-        info = np.iinfo(arr.dtype)
-        return float(info.min), float(info.max)
-    lo, hi = float(np.min(arr)), float(np.max(arr))
-    if not (np.isfinite(lo) and np.isfinite(hi)):
+    if not np.all(np.isfinite(arr)):
         raise ValueError("`image` holds NaN or infinite values.")
-    if lo >= 0.0 and hi <= 1.0:
-        return 0.0, 1.0
-    if lo >= 0.0 and hi <= 255.0:
-        return 0.0, 255.0
-    raise ValueError(
-        f"`image` is float with values in [{lo:g}, {hi:g}], neither [0, 1] nor [0, 255]; "
-        "pass `value_range=(low, high)`."
-    )
+    low, high = guess_value_range(arr)
+    if not fits_range(arr, low, high):
+        lo, hi = finite_min_max(arr)
+        raise ValueError(
+            f"`image` is float with values in [{lo:g}, {hi:g}], neither [0, 1] nor [0, 255]; "
+            "pass `value_range=(low, high)`."
+        )
+    return low, high
 
 
 def _cast_like(values: np.ndarray, like: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -125,11 +122,15 @@ def salt_and_pepper(
     seed : None, int or numpy.random.Generator
         Source of randomness.
     value_range : (float, float), optional
-        Values of pepper and salt. Default: the dtype's range for integers
-        (0 and 255 for uint8); for floats [0, 1] if the values fit there,
-        else [0, 255] (``ImageDataGenerator`` hands its function 0..255 floats).
-        Pass it explicitly when an image could be ambiguous (an all-dark
-        0..255 image looks like a 0..1 one).
+        Values of pepper and salt. Default, guessed as for every function of
+        the package: for integers [0, 255] if the values fit there (always for
+        uint8), else the dtype's range (a 16-bit image with values above 255
+        gets [0, 65535]); for floats [0, 1] if the values fit there, else
+        [0, 255] (``ImageDataGenerator`` hands its function 0..255 floats);
+        NaN or infinite values are refused. Pass it explicitly when an image
+        could be ambiguous (an all-dark 0..255 image looks like a 0..1 one).
+        So an ``int32`` image holding 0..255 gets salt 255, as a uint8 one
+        does, not 2147483647.
 
     Returns
     -------
@@ -148,7 +149,7 @@ def salt_and_pepper(
     arr = _check_images(image)
     amount = check_fraction(amount, "amount")
     salt_vs_pepper = check_fraction(salt_vs_pepper, "salt_vs_pepper")
-    low, high = _value_range(arr, value_range)
+    low, high = _resolve_value_range(arr, value_range)
     rng = as_generator(seed)
     u = rng.random(_pixel_shape(arr))
     salt = u < amount * salt_vs_pepper
@@ -192,7 +193,7 @@ def gaussian_noise(image, sigma: float = 0.05, seed=None, value_range=None) -> n
         raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}.")
     if sigma < 0:
         raise ValueError(f"`sigma` must be >= 0, got {sigma}.")
-    low, high = _value_range(arr, value_range)
+    low, high = _resolve_value_range(arr, value_range)
     rng = as_generator(seed)
     if sigma == 0:
         return arr.copy()
@@ -229,7 +230,8 @@ def _footprint(footprint) -> np.ndarray:
         )
     if fp.shape[0] % 2 == 0 or fp.shape[1] % 2 == 0:
         raise ValueError(
-            f"`footprint` must have odd sides (so that it has a centre pixel), got shape {fp.shape}."
+            "`footprint` must have odd sides (so that it has a centre pixel), "
+            f"got shape {fp.shape}."
         )
     return fp.astype(bool)
 
@@ -381,8 +383,8 @@ def compose(*fns: Transform) -> Transform:
     --------
     >>> from functools import partial
     >>> rng = np.random.default_rng(0)
-    >>> pipeline = compose(partial(erode, footprint=3),
-    ...                    random_apply(partial(salt_and_pepper, amount=0.1, seed=rng), p=0.5, seed=rng))
+    >>> noise = partial(salt_and_pepper, amount=0.1, seed=rng)
+    >>> pipeline = compose(partial(erode, footprint=3), random_apply(noise, p=0.5, seed=rng))
     >>> x = np.zeros((28, 28, 1), dtype=np.float32)
     >>> y = pipeline(x)
     >>> y.shape, y.dtype

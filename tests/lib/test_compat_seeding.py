@@ -10,7 +10,10 @@ from tutorial_lib import compat
 
 
 def test_versions_lists_core_packages_without_importing_them():
-    code = "import sys, tutorial_lib as tl; v = tl.versions(); print('tensorflow' in sys.modules, v['tensorflow'] is not None)"
+    code = (
+        "import sys, tutorial_lib as tl; v = tl.versions(); "
+        "print('tensorflow' in sys.modules, v['tensorflow'] is not None)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()

@@ -1,4 +1,4 @@
-"""Tests of tutorial_lib.crop: random/center crops, per-image batch crops, paired crops, the iterator wrapper."""
+"""Tests of tutorial_lib.crop: random/center crops, batch and paired crops, the iterator wrapper."""
 
 import pickle
 
@@ -29,12 +29,12 @@ def _batch(n, h, w, c, dtype, seed=0):
 
 
 def _is_window_of(crop, image):
-    """True if ``crop`` appears somewhere in ``image`` as a contiguous window; returns (top, left) or None."""
+    """Where ``crop`` appears in ``image`` as a contiguous window: (top, left), or None."""
     h, w = crop.shape[:2]
     for t in range(image.shape[0] - h + 1):
-        for l in range(image.shape[1] - w + 1):
-            if np.array_equal(image[t : t + h, l : l + w], crop):
-                return t, l
+        for left in range(image.shape[1] - w + 1):
+            if np.array_equal(image[t : t + h, left : left + w], crop):
+                return t, left
     return None
 
 
@@ -88,7 +88,7 @@ def test_random_crop_batch_draws_an_independent_window_per_image():
     corners = {(int(c[0, 0, 0]) // 20, int(c[0, 0, 0]) % 20) for c in out}
     assert len(corners) > 16
     tops = [t for t, _ in corners]
-    lefts = [l for _, l in corners]
+    lefts = [left for _, left in corners]
     assert min(tops) >= 0 and max(tops) <= 12 and min(lefts) >= 0 and max(lefts) <= 12
 
 
@@ -184,8 +184,8 @@ def test_paired_crop_keeps_alignment_and_uses_different_windows_per_pair():
     images, _, masks = tl.make_shapes(16, size=32, seed=0)
     ci, cm = paired_random_crop(images, masks, 20, seed=0)
     for i in range(16):
-        t, l = _is_window_of(cm[i], masks[i]) or (None, None)
-        assert np.array_equal(ci[i], images[i, t : t + 20, l : l + 20])
+        t, left = _is_window_of(cm[i], masks[i]) or (None, None)
+        assert np.array_equal(ci[i], images[i, t : t + 20, left : left + 20])
     ramp = np.repeat(np.arange(32 * 32, dtype=np.int32).reshape(1, 32, 32, 1), 16, axis=0)
     _, rm = paired_random_crop(ramp, ramp[..., 0], 20, seed=0)
     assert len({int(m[0, 0]) for m in rm}) > 8
@@ -233,7 +233,7 @@ def test_paired_crop_rejects_mismatched_shapes():
 
 
 class _ListIterator:
-    """The interface of a Keras iterator, without Keras: len, indexing, samples, reset, on_epoch_end."""
+    """A Keras iterator's interface without Keras: len, indexing, samples, reset, on_epoch_end."""
 
     def __init__(self, x, y, batch_size):
         self.x, self.y, self.batch_size = x, y, batch_size
@@ -272,7 +272,7 @@ def test_wrapper_keeps_the_iterator_interface():
     with pytest.raises(IndexError):
         it[3]
     with pytest.raises(AttributeError):
-        it.no_such_attribute
+        _ = it.no_such_attribute
 
 
 def test_wrapper_windows_are_reproducible_and_change_each_epoch():
@@ -321,7 +321,7 @@ def test_wrapper_pickles():
 
 
 def test_wrapper_on_a_directory_iterator_trains_and_predicts(tmp_path, ImageDataGenerator):
-    """flow_from_directory -> RandomCropIterator -> model.fit / model.predict, no steps_per_epoch."""
+    """flow_from_directory -> RandomCropIterator -> fit / predict, without steps_per_epoch."""
     import keras
     from PIL import Image
 

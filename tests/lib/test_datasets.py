@@ -84,7 +84,7 @@ def test_make_shapes_properties(n, h, w, seed):
     assert masks.shape == (n, h, w) and masks.dtype == np.uint8
     assert set(np.unique(labels)) <= {0, 1, 2}
     for i in range(n):
-        # each mask holds the background and exactly its own class (label + 1), with some pixels of it
+        # each mask holds the background and exactly its own class (label + 1), in some pixels
         assert set(np.unique(masks[i])) <= {0, labels[i] + 1}
         assert (masks[i] == labels[i] + 1).sum() > 0
     again = tl.make_shapes(n, size=(h, w), seed=seed)

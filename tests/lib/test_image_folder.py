@@ -38,9 +38,11 @@ def small_rgb():
 # --------------------------------------------------------------------------- write
 
 
-def test_exported_from_datasets_and_root():
-    assert datasets.write_image_folder is write_image_folder is tl.write_image_folder
-    assert datasets.verify_image_folder is verify_image_folder is tl.verify_image_folder
+def test_exported_from_the_root_and_only_from_image_folder():
+    assert tl.write_image_folder is write_image_folder
+    assert tl.verify_image_folder is verify_image_folder
+    assert not hasattr(datasets, "write_image_folder")
+    assert not hasattr(datasets, "verify_image_folder")
 
 
 def test_round_trip_rgb(tmp_path, small_rgb):

@@ -1,4 +1,4 @@
-"""Tests of tutorial_lib.transforms: salt_and_pepper, erode, gaussian_noise, random_apply, compose."""
+"""tutorial_lib.transforms: salt_and_pepper, erode, gaussian_noise, random_apply, compose."""
 
 from functools import partial
 

@@ -1,0 +1,109 @@
+"""Epoch seeding and the Keras dataset mixin shared by the crop and the paired iterators."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tutorial_lib as tl
+from tutorial_lib._keras_dataset import batch_index, batch_rng, draw_entropy, epoch_order
+
+
+@settings(max_examples=50, deadline=None)
+@given(entropy=st.integers(0, 2**63 - 2), epoch=st.integers(0, 1000), n=st.integers(0, 50))
+def test_epoch_order_is_a_reproducible_permutation(entropy, epoch, n):
+    order = epoch_order(entropy, epoch, n)
+    assert sorted(order.tolist()) == list(range(n))
+    assert np.array_equal(order, epoch_order(entropy, epoch, n))
+
+
+def test_batch_generators_differ_by_epoch_batch_and_stream():
+    draws = {
+        key: batch_rng(11, *key).integers(0, 2**32, 4).tolist()
+        for key in [(0, 0), (0, 1), (1, 0), (0, 0, 1)]
+    }
+    assert len({tuple(v) for v in draws.values()}) == 4
+    assert batch_rng(11, 0, 0).integers(0, 2**32, 4).tolist() == draws[(0, 0)]
+    assert draw_entropy(3) == draw_entropy(np.random.default_rng(3))
+
+
+def test_batch_index():
+    assert [batch_index(i, 3) for i in (0, 2, -1, -3, np.int64(1))] == [0, 2, 2, 0, 1]
+    for bad in (3, -4):
+        with pytest.raises(IndexError, match="out of range for 3 batches"):
+            batch_index(bad, 3)
+    with pytest.raises(IndexError):
+        batch_index(0, 0)
+    with pytest.raises(TypeError, match="integer"):
+        batch_index(1.0, 3)
+
+
+@pytest.fixture
+def iterators():
+    images, _, masks = tl.make_shapes(10, size=24, seed=0)
+    aug = tl.PairedAugmenter(rotation_range=20, horizontal_flip=True, crop_size=16)
+    paired = aug.flow(images, masks, batch_size=3, seed=5)
+    batches = [(images[i : i + 4], masks[i : i + 4]) for i in range(0, 10, 4)]
+    crop = tl.RandomCropIterator(batches, 20, seed=3)
+    return paired, crop
+
+
+def _all_batches(it, order):
+    return {i: it[i] for i in order}
+
+
+def test_batches_do_not_depend_on_the_order_or_thread_they_are_read_in(iterators):
+    for it in iterators:
+        for _ in range(2):
+            sequential = _all_batches(it, range(len(it)))
+            backwards = _all_batches(it, reversed(range(len(it))))
+            with ThreadPoolExecutor(4) as pool:
+                threaded = dict(zip(range(len(it)), pool.map(it.__getitem__, range(len(it)))))
+            for i in range(len(it)):
+                for a, b, c in zip(sequential[i], backwards[i], threaded[i]):
+                    assert np.array_equal(a, b) and np.array_equal(a, c)
+            it.on_epoch_end()
+
+
+def test_each_epoch_differs_and_reset_goes_back(iterators):
+    paired, _ = iterators
+    first = [x.copy() for x, _ in paired]
+    order0 = paired.index_array()
+    paired.on_epoch_end()
+    assert paired.epoch == 1 and not np.array_equal(paired.index_array(), order0)
+    assert any(not np.array_equal(a, x) for a, (x, _) in zip(first, paired))
+    paired.reset()
+    assert paired.epoch == 0 and np.array_equal(paired.index_array(), order0)
+    assert all(np.array_equal(a, x) for a, (x, _) in zip(first, paired))
+
+
+def test_index_array_is_a_copy(iterators):
+    paired, _ = iterators
+    before = paired[0]
+    paired.index_array()[:] = 0
+    assert all(np.array_equal(a, b) for a, b in zip(before, paired[0]))
+
+
+def test_no_shuffle_keeps_the_input_order():
+    images, _, masks = tl.make_shapes(7, size=16, seed=1)
+    it = tl.PairedBatchIterator(images, masks, batch_size=3, shuffle=False)
+    assert it.index_array().tolist() == list(range(7)) and not it.shuffle
+    it.on_epoch_end()
+    assert np.array_equal(it[2][1], masks[6:])
+
+
+def test_both_iterators_are_keras_datasets_and_pickle_as_such(iterators):
+    import keras
+
+    for it in iterators:
+        it.on_epoch_end()
+        clone = pickle.loads(pickle.dumps(it))
+        assert isinstance(it, keras.utils.PyDataset) and isinstance(clone, keras.utils.PyDataset)
+        assert type(clone) is type(it)
+        for a, b in zip(it[1], clone[1]):
+            assert np.array_equal(a, b)

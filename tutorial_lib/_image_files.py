@@ -1,0 +1,150 @@
+"""Writing images to files, and the rule that an existing file is never replaced.
+
+Shared by :mod:`tutorial_lib.image_folder` and :mod:`tutorial_lib.saving`:
+
+- :func:`check_png_batch`, :func:`check_names`, :func:`folder_path` check what
+  is to be written before anything is;
+- :func:`refuse_existing` fails, naming one of them, if any target file
+  exists, so that nothing at all is written then;
+- :func:`write_image` converts one image to 8 bits without stretching it
+  (:func:`scales_by_255` says whether a batch holds 0..1 floats to be
+  multiplied by 255) and creates the file exclusively (``open(..., "xb")``),
+  so a file that appeared in the meantime is not truncated either.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ._checks import check_batch
+from ._value_range import guess_value_range
+
+__all__ = [
+    "check_png_batch",
+    "check_names",
+    "folder_path",
+    "refuse_existing",
+    "scales_by_255",
+    "to_8bit",
+    "write_image",
+]
+
+_BAD_NAME = re.compile(r"[/\\\x00]")
+
+
+def check_png_batch(images, name: str = "images") -> np.ndarray:
+    """Check a finite batch ``(N, H, W)`` or ``(N, H, W, C)``, C in 1, 3, 4 (what PNG stores)."""
+    images = check_batch(images, name)
+    if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"`{name}` must have 1, 3 or 4 channels to be saved, got shape {images.shape}."
+        )
+    if not np.all(np.isfinite(images)):
+        raise ValueError(f"`{name}` holds NaN or infinite values; they have no pixel value.")
+    return images
+
+
+def check_names(names, name: str) -> list[str]:
+    """Check names to be used as folder or file names: non-empty, unique, no path parts.
+
+    Examples
+    --------
+    >>> check_names(["cat", "dog"], "class_names")
+    ['cat', 'dog']
+    >>> check_names(["a/b"], "class_names")
+    Traceback (most recent call last):
+    ...
+    ValueError: `class_names` must be usable as folder/file names (no '/', no leading '.'), \
+got ['a/b'].
+    """
+    if isinstance(names, str):
+        raise ValueError(f"`{name}` must be a sequence of names, got a single string.")
+    names = [str(c) for c in names]
+    if not names:
+        raise ValueError(f"`{name}` is empty.")
+    bad = [c for c in names if not c or _BAD_NAME.search(c) or c.startswith(".")]
+    if bad:
+        raise ValueError(
+            f"`{name}` must be usable as folder/file names (no '/', no leading '.'), got {bad}."
+        )
+    if len(set(names)) != len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise ValueError(f"`{name}` has duplicates: {dup}.")
+    return names
+
+
+def folder_path(value, name: str) -> Path:
+    """``value`` as a Path, refusing an empty value and an existing non-folder."""
+    if value is None or str(value) == "":
+        raise ValueError(f"`{name}` must be a folder path, got an empty value.")
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"`{name}` {str(path)!r} exists and is not a folder.")
+    return path
+
+
+def refuse_existing(paths: list[Path], folder: Path, hint: str = "") -> None:
+    """Raise FileExistsError if any of ``paths`` exists (a dangling link counts).
+
+    The message says how many, names the first relative to ``folder``, and ends
+    with ``hint``.
+    """
+    existing = [p for p in paths if p.exists() or p.is_symlink()]
+    if existing:
+        shown = existing[0].relative_to(folder).as_posix()
+        raise FileExistsError(
+            f"{len(existing)} of the {len(paths)} files to write already exist, e.g. {shown!r} "
+            f"in {str(folder)!r}; nothing was written.{' ' + hint if hint else ''}"
+        )
+
+
+def scales_by_255(images: np.ndarray) -> bool:
+    """True if ``images`` are 0..1 values (bool, or floats in [0, 1]) to be multiplied by 255.
+
+    Examples
+    --------
+    >>> scales_by_255(np.array([0.0, 0.5])), scales_by_255(np.array([0, 1], np.uint8))
+    (True, False)
+    """
+    return guess_value_range(images) == (0.0, 1.0)
+
+
+def to_8bit(image: np.ndarray, scale_by_255: bool) -> np.ndarray:
+    """One image as uint8 ``(H, W)`` or ``(H, W, 3|4)``: rounded and clipped, never stretched.
+
+    Examples
+    --------
+    >>> to_8bit(np.array([[0.0, 0.5, 2.0]]), scale_by_255=True).tolist()
+    [[0, 128, 255]]
+    >>> to_8bit(np.array([[-3, 7, 300]]), scale_by_255=False).tolist()
+    [[0, 7, 255]]
+    """
+    img = np.asarray(image)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (3, 4)):
+        raise ValueError(
+            f"images must be (H, W) or (H, W, C) with C in 1, 3, 4 to be saved, "
+            f"got shape {img.shape}."
+        )
+    if img.dtype == np.uint8:
+        return img
+    if not np.all(np.isfinite(img)):
+        raise ValueError("an image to save holds NaN or infinite values; they have no pixel value.")
+    img = img.astype(np.float64)
+    if scale_by_255:
+        img = img * 255.0
+    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+
+def write_image(image: np.ndarray, path: Path, scale_by_255: bool, fmt: str = "PNG") -> None:
+    """Write one image to ``path`` in ``fmt``; FileExistsError rather than replace a file."""
+    from PIL import Image
+
+    img = to_8bit(image, scale_by_255)
+    pil_image = Image.fromarray(np.ascontiguousarray(img))  # L, RGB or RGBA from the shape
+    with open(path, "xb") as fh:  # "x": exclusive creation, never truncates an existing file
+        pil_image.save(fh, format=fmt)
