@@ -12,6 +12,7 @@ test set is standardized with the *training* statistics.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,6 +161,7 @@ def load_stats(path) -> FeaturewiseStats:
     >>> bool(np.allclose(load_stats(p).mean, s.mean))
     True
     """
+    path = os.fspath(path)
     arrays = load_arrays(path, _KEYS, "featurewise statistics")
     if arrays["count"].shape != ():
         raise ValueError(
@@ -172,8 +174,8 @@ def _merge_moments(a: tuple, b: tuple) -> tuple:
     """Merge two partial ``(count, mean, m2)`` results (Chan et al.), in float64.
 
     ``m2`` is the sum of squared deviations from ``mean``, so the variance of
-    the merged values is ``m2 / count``. This is what lets statistics be
-    computed batch by batch, or on shards and combined afterwards.
+    the merged values is ``m2 / count``. This is what lets the statistics be
+    computed batch by batch, in one pass and without cancellation.
 
     Parameters
     ----------
@@ -191,7 +193,7 @@ def _merge_moments(a: tuple, b: tuple) -> tuple:
     >>> v = np.array([[1.0], [2.0], [4.0], [7.0]])
     >>> part = lambda x: (len(x), x.mean(axis=0), ((x - x.mean(axis=0)) ** 2).sum(axis=0))
     >>> n, mean, m2 = _merge_moments(part(v[:1]), part(v[1:]))
-    >>> n, mean.tolist(), (m2 / n).tolist() == v.var(axis=0).tolist()
+    >>> n, mean.tolist(), bool(np.allclose(m2 / n, v.var(axis=0)))
     (4, [3.5], True)
     """
     (count_a, mean_a, m2_a), (count_b, mean_b, m2_b) = a, b

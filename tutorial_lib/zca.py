@@ -16,11 +16,16 @@ images is set to zero, by ImageDataGenerator as by us). With
 finder with power iterations that reads the data batch by batch a bounded
 number of times (``n_iter + 1`` passes), so the images never have to be in
 memory at once: memory is ``O(d * k)`` plus one batch.
+
+The two fits themselves are plain functions over arrays in the private module
+``tutorial_lib._zca_fit``; this module reads and rescales the data, calls
+them, whitens, and saves and loads the result (through ``tutorial_lib._npz``).
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -385,6 +390,7 @@ class ZCA:
         >>> bool(np.allclose(ZCA.load(p).transform(x), zca.transform(x)))
         True
         """
+        path = os.fspath(path)
         a = load_arrays(path, _KEYS, "ZCA")
         try:
             centering = str(a["centering"])
