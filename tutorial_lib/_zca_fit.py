@@ -187,6 +187,7 @@ def fit_streaming(
             d = int(np.prod(shape))
             shift = image_mean(batch.sum(axis=0, dtype=np.float64), len(batch), centering)
             shift = np.broadcast_to(shift, shape).reshape(-1)
+            shift32 = shift.astype(np.float32)
             omega = rng.standard_normal((d, min(k + oversample, d)))
             z = np.zeros(omega.shape)
             pixel_sum = np.zeros(d)
@@ -194,7 +195,7 @@ def fit_streaming(
         n += len(batch)
         xb = batch.reshape(len(batch), -1)
         pixel_sum += xb.sum(axis=0, dtype=np.float64)
-        xb = xb - shift.astype(np.float32)
+        xb = xb - shift32  # a new array: the caller's batch is never modified
         z += xb.T @ (xb @ omega32)
     if n == 0:
         raise ValueError("`x` is empty: it yielded no images.")
