@@ -17,21 +17,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._float_batches import check_rescale, float_batch
+from ._npz import load_arrays, save_arrays
+from ._progress import progress_bar
 from .batches import count_batches, iter_image_batches
 
-__all__ = ["FeaturewiseStats", "ZCA", "featurewise_stats", "load_stats"]
+__all__ = ["FeaturewiseStats", "featurewise_stats", "load_stats"]
 
 #: ``ImageDataGenerator`` divides by ``std + 1e-6``; so do we.
 STD_EPSILON = 1e-6
 _KEYS = ("mean", "std", "count")
-
-
-def _progress(iterable, total, desc, enabled):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +56,8 @@ class FeaturewiseStats:
         std = np.asarray(self.std, dtype=np.float64)
         if mean.ndim != 1 or mean.size == 0:
             raise ValueError(
-                f"`mean` must be a non-empty 1-D array (one value per channel), got shape {mean.shape}."
+                "`mean` must be a non-empty 1-D array (one value per channel), "
+                f"got shape {mean.shape}."
             )
         if std.shape != mean.shape:
             raise ValueError(f"`std` shape {std.shape} does not match `mean` shape {mean.shape}.")
@@ -137,23 +133,13 @@ class FeaturewiseStats:
         return generator
 
     def save(self, path) -> str:
-        """Save to ``.npz`` (plain arrays only; loadable with ``allow_pickle=False``).
+        """Save to a new ``.npz`` file (plain arrays only; loadable with ``allow_pickle=False``).
 
-        Returns the path written. Refuses to overwrite an existing file that is
-        not a statistics file.
+        Returns the path written (``.npz`` appended if missing). The write is
+        atomic; an existing file is never overwritten (:class:`FileExistsError`).
         """
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            path += ".npz"
-        if os.path.exists(path):
-            try:
-                load_stats(path)
-            except ValueError:
-                raise ValueError(
-                    f"`path` {path!r} exists and is not a statistics file; refusing to overwrite it."
-                )
-        np.savez(path, mean=self.mean, std=self.std, count=np.int64(self.count))
-        return path
+        arrays = {"mean": self.mean, "std": self.std, "count": np.int64(self.count)}
+        return save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path) -> FeaturewiseStats:
@@ -164,6 +150,9 @@ class FeaturewiseStats:
 def load_stats(path) -> FeaturewiseStats:
     """Load :class:`FeaturewiseStats` from a ``.npz`` file, never unpickling.
 
+    Raises ValueError naming ``path`` if the file is missing, unreadable, or
+    has missing or unexpected keys or invalid values.
+
     Examples
     --------
     >>> import tempfile, os
@@ -173,28 +162,50 @@ def load_stats(path) -> FeaturewiseStats:
     True
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"`path` {path!r} is not a file.")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            keys = set(data.files)
-            arrays = {k: data[k] for k in _KEYS if k in keys}
-    except Exception as exc:  # not a zip, truncated file, pickled (object) content...
-        raise ValueError(
-            f"`path` {path!r} could not be read as a statistics .npz file: {exc}"
-        ) from exc
-    if keys != set(_KEYS):
-        missing = sorted(set(_KEYS) - keys)
-        extra = sorted(keys - set(_KEYS))
-        raise ValueError(
-            f"`path` {path!r} is not a featurewise statistics file: missing keys {missing}, "
-            f"unexpected keys {extra}; expected exactly {list(_KEYS)}."
-        )
+    arrays = load_arrays(path, _KEYS, "featurewise statistics")
     if arrays["count"].shape != ():
         raise ValueError(
             f"`path` {path!r}: `count` must be a scalar, got shape {arrays['count'].shape}."
         )
     return FeaturewiseStats(mean=arrays["mean"], std=arrays["std"], count=int(arrays["count"]))
+
+
+def _merge_moments(a: tuple, b: tuple) -> tuple:
+    """Merge two partial ``(count, mean, m2)`` results (Chan et al.), in float64.
+
+    ``m2`` is the sum of squared deviations from ``mean``, so the variance of
+    the merged values is ``m2 / count``. This is what lets the statistics be
+    computed batch by batch, in one pass and without cancellation.
+
+    Parameters
+    ----------
+    a, b : tuple
+        ``(count, mean, m2)`` with ``count >= 0`` and per-channel ``mean`` and
+        ``m2`` arrays (either may be ``(0, None, None)``, the empty result).
+
+    Returns
+    -------
+    tuple
+        ``(count, mean, m2)`` of all the values together.
+
+    Examples
+    --------
+    >>> v = np.array([[1.0], [2.0], [4.0], [7.0]])
+    >>> part = lambda x: (len(x), x.mean(axis=0), ((x - x.mean(axis=0)) ** 2).sum(axis=0))
+    >>> n, mean, m2 = _merge_moments(part(v[:1]), part(v[1:]))
+    >>> n, mean.tolist(), bool(np.allclose(m2 / n, v.var(axis=0)))
+    (4, [3.5], True)
+    """
+    (count_a, mean_a, m2_a), (count_b, mean_b, m2_b) = a, b
+    if count_b == 0:
+        return a
+    if count_a == 0:
+        return b
+    total = count_a + count_b
+    delta = mean_b - mean_a
+    mean = mean_a + delta * (count_b / total)
+    m2 = m2_a + m2_b + delta**2 * (count_a * count_b / total)
+    return total, mean, m2
 
 
 def featurewise_stats(
@@ -233,10 +244,7 @@ def featurewise_stats(
     >>> bool(np.allclose(s.std, (x / 255).std(axis=(0, 1, 2))))
     True
     """
-    if rescale is not None and (
-        not np.isscalar(rescale) or not np.isfinite(rescale) or rescale == 0
-    ):
-        raise ValueError(f"`rescale` must be a finite non-zero number or None, got {rescale!r}.")
+    rescale = check_rescale(rescale)
     if (
         isinstance(data, np.ndarray)
         or isinstance(data, (list, tuple))
@@ -250,46 +258,25 @@ def featurewise_stats(
             )
         if data.size == 0:
             raise ValueError(f"`data` is empty (shape {data.shape}).")
-    count = 0
-    mean = m2 = None
+    moments = (0, None, None)
     channels = None
     batches = iter_image_batches(data, batch_size=batch_size)
-    for batch in _progress(batches, count_batches(data, batch_size), "featurewise stats", progress):
-        if batch.ndim == 3:
-            batch = batch[..., None]
-        if batch.ndim != 4:
-            raise ValueError(
-                f"`data` yielded a batch of shape {batch.shape}; expected (n, height, width[, channels])."
-            )
+    total = count_batches(data, batch_size)
+    for batch in progress_bar(batches, total, "featurewise stats", progress):
+        batch = float_batch(batch, "data", np.float64, rescale)
         if batch.size == 0:
             continue
-        if not np.issubdtype(batch.dtype, np.number):
-            raise ValueError(f"`data` yielded a batch of dtype {batch.dtype}; expected numbers.")
         if channels is None:
             channels = batch.shape[-1]
         elif batch.shape[-1] != channels:
             raise ValueError(
-                f"`data` changed channel count from {channels} to {batch.shape[-1]} between batches."
+                f"`data` changed channel count from {channels} to {batch.shape[-1]} "
+                "between batches."
             )
-        flat = batch.reshape(-1, channels).astype(np.float64)
-        if rescale is not None:
-            flat *= rescale
-        if not np.all(np.isfinite(flat)):
-            raise ValueError("`data` contains NaN or infinite values.")
-        n_b = flat.shape[0]
-        mean_b = flat.mean(axis=0)
-        m2_b = ((flat - mean_b) ** 2).sum(axis=0)
-        if count == 0:
-            count, mean, m2 = n_b, mean_b, m2_b
-        else:
-            total = count + n_b
-            delta = mean_b - mean
-            mean = mean + delta * (n_b / total)
-            m2 = m2 + m2_b + delta**2 * (count * n_b / total)
-            count = total
+        flat = batch.reshape(-1, channels)
+        mean = flat.mean(axis=0)
+        moments = _merge_moments(moments, (len(flat), mean, ((flat - mean) ** 2).sum(axis=0)))
+    count, mean, m2 = moments
     if count == 0:
         raise ValueError("`data` is empty: it yielded no images.")
     return FeaturewiseStats(mean=mean, std=np.sqrt(m2 / count), count=count)
-
-
-from .zca import ZCA  # noqa: E402  (re-exported: the statistics module is where readers look)

@@ -16,6 +16,10 @@ images is set to zero, by ImageDataGenerator as by us). With
 finder with power iterations that reads the data batch by batch a bounded
 number of times (``n_iter + 1`` passes), so the images never have to be in
 memory at once: memory is ``O(d * k)`` plus one batch.
+
+The two fits themselves are plain functions over arrays in the private module
+``tutorial_lib._zca_fit``; this module reads and rescales the data, calls
+them, whitens, and saves and loads the result (through ``tutorial_lib._npz``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ._float_batches import check_rescale, float_batch
+from ._npz import load_arrays, save_arrays
+from ._progress import progress_bar
+from ._zca_fit import CENTERINGS, fit_exact, fit_streaming
 from .batches import count_batches, iter_image_batches
 
 __all__ = ["ZCA"]
@@ -40,18 +48,40 @@ _KEYS = (
     "rescale",
     "singular_values",
 )
-_CENTERINGS = ("channel", "pixel")
-#: Directions whose singular value is below this fraction of the largest one
-#: are numerically zero (the data do not span them) and are dropped.
-_RANK_RTOL = 1e-6
 
 
-def _progress(iterable, total, desc, enabled):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
+class _BatchReader:
+    """The training batches, as checked float32 arrays, one pass at a time.
 
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
+    ``reader(desc)`` reads a fresh source from ``make_source()`` and yields its
+    non-empty batches; it remembers the image shape (every batch of every pass
+    must have it) and, after a full pass, the number of images.
+    """
+
+    def __init__(self, make_source, batch_size: int, rescale: float | None, progress: bool):
+        self.make_source = make_source
+        self.batch_size = batch_size
+        self.rescale = rescale
+        self.progress = progress
+        self.image_shape = None
+        self.n_images = 0
+
+    def __call__(self, desc: str) -> Iterator[np.ndarray]:
+        source = self.make_source()
+        batches = progress_bar(
+            iter_image_batches(source, self.batch_size),
+            count_batches(source, self.batch_size),
+            desc,
+            self.progress,
+        )
+        n = 0
+        for batch in batches:
+            batch = float_batch(batch, "x", np.float32, self.rescale, self.image_shape)
+            if len(batch):
+                self.image_shape = batch.shape[1:]
+                n += len(batch)
+                yield batch
+        self.n_images = n
 
 
 class ZCA:
@@ -150,17 +180,9 @@ class ZCA:
             raise ValueError(
                 f"`n_components` must be None or an integer >= 1, got {n_components!r}."
             )
-        if centering not in _CENTERINGS:
-            raise ValueError(f"`centering` must be one of {_CENTERINGS}, got {centering!r}.")
-        if rescale is not None and (
-            isinstance(rescale, bool)
-            or not isinstance(rescale, numbers.Real)
-            or not np.isfinite(rescale)
-            or rescale == 0
-        ):
-            raise ValueError(
-                f"`rescale` must be a finite non-zero number or None, got {rescale!r}."
-            )
+        if centering not in CENTERINGS:
+            raise ValueError(f"`centering` must be one of {CENTERINGS}, got {centering!r}.")
+        rescale = check_rescale(rescale)
         for name, value, low in (
             ("n_iter", n_iter, 1),
             ("oversample", oversample, 0),
@@ -171,7 +193,7 @@ class ZCA:
         self.epsilon = float(epsilon)
         self.n_components = None if n_components is None else int(n_components)
         self.centering = centering
-        self.rescale = None if rescale is None else float(rescale)
+        self.rescale = rescale
         self.n_iter = int(n_iter)
         self.oversample = int(oversample)
         self.batch_size = int(batch_size)
@@ -206,35 +228,6 @@ class ZCA:
                 "This ZCA is not fitted yet: call `fit(x)` (or `ZCA.load(path)`) first."
             )
 
-    def _prepare(self, batch, name: str, image_shape=None) -> np.ndarray:
-        """Batch -> float32 (n, H, W, C), rescaled, checked for shape and NaN."""
-        batch = np.asarray(batch)
-        if batch.dtype == object or not (
-            np.issubdtype(batch.dtype, np.number) or batch.dtype == bool
-        ):
-            raise ValueError(f"`{name}` must hold numeric images, got dtype {batch.dtype}.")
-        if batch.ndim == 3:
-            batch = batch[..., None]
-        if batch.ndim != 4:
-            raise ValueError(
-                f"`{name}` must have shape (n, height, width[, channels]), got shape {batch.shape}."
-            )
-        if image_shape is not None and batch.shape[1:] != tuple(image_shape):
-            raise ValueError(
-                f"`{name}` has images of shape {batch.shape[1:]}, but the ZCA "
-                f"{'was fitted on' if self.components_ is not None else 'saw'} images of shape {tuple(image_shape)}."
-            )
-        out = batch.astype(np.float32)  # always a copy
-        if self.rescale is not None:
-            out *= np.float32(self.rescale)
-        if not np.all(np.isfinite(out)):
-            raise ValueError(f"`{name}` contains NaN or infinite values.")
-        return out
-
-    def _center(self, batch: np.ndarray, mean) -> np.ndarray:
-        batch -= np.asarray(mean, dtype=np.float32)
-        return batch.reshape(len(batch), -1)
-
     @staticmethod
     def _passes(data):
         """A zero-argument function returning a fresh batch source, or raise."""
@@ -243,9 +236,9 @@ class ZCA:
         indexable = hasattr(data, "__len__") and hasattr(data, "__getitem__")
         if isinstance(data, Iterator) and not indexable:
             raise ValueError(
-                "`x` is a one-shot iterator (e.g. a generator), but the streaming fit reads the data "
-                "several times: pass a list of batches, a Keras iterator (DirectoryIterator, PyDataset) "
-                "or a function that returns a fresh iterator."
+                "`x` is a one-shot iterator (e.g. a generator), but the streaming fit reads the "
+                "data several times: pass a list of batches, a Keras iterator (DirectoryIterator, "
+                "PyDataset) or a function that returns a fresh iterator."
             )
         return lambda: data
 
@@ -269,173 +262,50 @@ class ZCA:
             ``self``, fitted.
         """
         if isinstance(x, np.ndarray) or (isinstance(x, (list, tuple)) and x and np.ndim(x[0]) == 2):
-            arr = np.asarray(x)
-            if arr.ndim not in (3, 4):
+            x = np.asarray(x)
+            if x.ndim not in (3, 4):
                 raise ValueError(
-                    f"`x` must have shape (n, height, width[, channels]), got shape {arr.shape}."
+                    f"`x` must have shape (n, height, width[, channels]), got shape {x.shape}."
                 )
-            if arr.shape[0] < 2:
-                raise ValueError(
-                    f"`x` must hold at least 2 images to whiten, got shape {arr.shape}."
-                )
-            if arr.size == 0:
-                raise ValueError(f"`x` is empty (shape {arr.shape}).")
-            x = arr
+            if x.shape[0] < 2:
+                raise ValueError(f"`x` must hold at least 2 images to whiten, got shape {x.shape}.")
+            if x.size == 0:
+                raise ValueError(f"`x` is empty (shape {x.shape}).")
         if self.n_components is None:
-            return self._fit_exact(x)
-        return self._fit_streaming(self._passes(x))
+            data = self._read_all(x)
+            mean, comps, s = fit_exact(data, self.centering)
+            n, image_shape = len(data), data.shape[1:]
+        else:
+            reader = _BatchReader(self._passes(x), self.batch_size, self.rescale, self.progress)
+            passes = self.n_iter + 1
+            mean, comps, s = fit_streaming(
+                lambda i: reader(f"ZCA pass {i + 1}/{passes}"),
+                self.n_components,
+                centering=self.centering,
+                n_iter=self.n_iter,
+                oversample=self.oversample,
+                seed=self.seed,
+            )
+            n, image_shape = reader.n_images, reader.image_shape
+        self._set(mean, comps, s, n, image_shape)
+        return self
 
     def fit_transform(self, x) -> np.ndarray:
         """``fit(x)`` then ``transform(x)`` (``x`` must be an array)."""
         return self.fit(x).transform(x)
 
-    def _mean_of(self, pixel_sum: np.ndarray, n: int) -> np.ndarray:
-        pixel_mean = pixel_sum / n
-        if self.centering == "pixel":
-            return pixel_mean
-        return pixel_mean.mean(axis=(0, 1))
-
-    def _fit_exact(self, x) -> ZCA:
+    def _read_all(self, x) -> np.ndarray:
+        """The training images as one float32 (n, H, W, C) array, for the exact fit."""
         if isinstance(x, np.ndarray):
             if x.dtype == np.float32 and self.rescale is None and x.ndim == 4:
-                data = x  # already what _prepare would make: read it in place, no copy
-            else:
-                data = self._prepare(x, "x")
-        else:
-            source = x() if callable(x) and not hasattr(x, "__getitem__") else x
-            parts, shape = [], None
-            for batch in _progress(
-                iter_image_batches(source, self.batch_size),
-                count_batches(source, self.batch_size),
-                "ZCA read",
-                self.progress,
-            ):
-                batch = self._prepare(batch, "x", shape)
-                shape = batch.shape[1:]
-                if len(batch):
-                    parts.append(batch)
-            if not parts:
-                raise ValueError("`x` is empty: it yielded no images.")
-            data = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            del parts
-        n = len(data)
-        if n < 2:
-            raise ValueError(f"`x` must hold at least 2 images to whiten, got {n}.")
-        image_shape = data.shape[1:]
-        if self.centering == "pixel":
-            mean = data.mean(axis=0, dtype=np.float64)
-        else:
-            # ImageDataGenerator: np.mean over (0, 1, 2) of the float32 array.
-            mean = data.mean(axis=(0, 1, 2)).astype(np.float64)
-        if not np.isfinite(mean).all():
-            raise ValueError("`x` contains NaN or infinite values.")
-        flat = data.reshape(n, -1)
-        d = flat.shape[1]
-        column_mean = np.broadcast_to(mean, image_shape).reshape(-1)
-        # Centred float64 column blocks of about 16 MiB: the centred data are never copied whole.
-        width = max(1, (2 << 20) // n)
-        blocks = lambda: (
-            (a, flat[:, a : a + width] - column_mean[a : a + width]) for a in range(0, d, width)
-        )
-        if n < d:
-            # Eigen-decomposition of the small n x n Gram matrix, in float64.
-            gram = np.zeros((n, n))
-            for _, block in blocks():
-                gram += block @ block.T
-            lam, v = np.linalg.eigh(gram)
-            del gram
-            lam, v = lam[::-1], v[:, ::-1]
-            s = np.sqrt(np.clip(lam, 0.0, None))
-            keep = s > s[0] * _RANK_RTOL
-            s, vs = s[keep], v[:, keep] / s[keep]
-            del v
-            comps = np.empty((d, s.size), dtype=np.float32)
-            for start, block in blocks():
-                comps[start : start + width] = block.T @ vs
-        else:
-            _, s, vt = np.linalg.svd(flat - column_mean, full_matrices=False)
-            keep = s > s[0] * _RANK_RTOL
-            s = s[keep]
-            comps = vt[keep].T.astype(np.float32)
-        self._set(mean, comps, s, n, image_shape)
-        return self
-
-    def _fit_streaming(self, make_source) -> ZCA:
-        k = self.n_components
-        rng = np.random.default_rng(self.seed)
-        passes = self.n_iter + 1
-
-        def batches(i):
-            source = make_source()
-            it = iter_image_batches(source, self.batch_size)
-            return _progress(
-                it,
-                count_batches(source, self.batch_size),
-                f"ZCA pass {i + 1}/{passes}",
-                self.progress,
-            )
-
-        # Pass 1: count, per-pixel sums and Xc^T Xc @ omega, all at once. The
-        # products use data shifted by the first batch's mean (numerically
-        # stable); the exact centring is corrected for afterwards.
-        n, pixel_sum, shift, z, omega, shape = 0, None, None, None, None, None
-        for batch in batches(0):
-            batch = self._prepare(batch, "x", shape)
-            if len(batch) == 0:
-                continue
-            if shape is None:
-                shape = batch.shape[1:]
-                d = int(np.prod(shape))
-                shift = self._mean_of(batch.sum(axis=0, dtype=np.float64), len(batch))
-                shift = np.broadcast_to(shift, shape).reshape(-1)
-                l = min(k + self.oversample, d)
-                omega = rng.standard_normal((d, l))
-                z = np.zeros((d, l))
-                pixel_sum = np.zeros(d)
-                omega32 = omega.astype(np.float32)
-            n += len(batch)
-            pixel_sum += batch.reshape(len(batch), -1).sum(axis=0, dtype=np.float64)
-            xb = self._center(batch, shift.reshape(shape))
-            z += xb.T @ (xb @ omega32)
-        if n == 0:
+                return x  # already what float_batch would make: read it in place, no copy
+            return float_batch(x, "x", np.float32, self.rescale)
+        make_source = x if callable(x) and not hasattr(x, "__getitem__") else lambda: x
+        reader = _BatchReader(make_source, self.batch_size, self.rescale, self.progress)
+        parts = list(reader("ZCA read"))
+        if not parts:
             raise ValueError("`x` is empty: it yielded no images.")
-        if n < 2:
-            raise ValueError(f"`x` must hold at least 2 images to whiten, got {n}.")
-        if k > min(n, d):
-            raise ValueError(
-                f"`n_components` ({k}) must be at most min(n images, d = H*W*C) = {min(n, d)}."
-            )
-        mean = self._mean_of(pixel_sum.reshape(shape), n)
-        m = np.broadcast_to(mean, shape).reshape(-1)
-        delta = m - shift  # exact centre minus the shift used above
-        mu = pixel_sum / n - shift  # per-pixel mean of the shifted data
-        z += n * (
-            -np.outer(mu, delta @ omega)
-            - np.outer(delta, mu @ omega)
-            + np.outer(delta, delta @ omega)
-        )
-        q, _ = np.linalg.qr(z)
-        # Passes 2..: power iterations on Xc^T Xc, one pass each.
-        for i in range(1, passes):
-            w = np.zeros_like(q)
-            q32 = q.astype(np.float32)
-            for batch in batches(i):
-                batch = self._prepare(batch, "x", shape)
-                if len(batch) == 0:
-                    continue
-                xb = self._center(batch, mean)
-                w += xb.T @ (xb @ q32)
-            if i < passes - 1:
-                q, _ = np.linalg.qr(w)
-        # Rayleigh-Ritz: eigenpairs of q^T (Xc^T Xc) q.
-        b = q.T @ w
-        lam, v = np.linalg.eigh((b + b.T) / 2)
-        lam, v = lam[::-1][:k], v[:, ::-1][:, :k]
-        s = np.sqrt(np.clip(lam, 0.0, None))
-        keep = s > s[0] * _RANK_RTOL
-        comps = (q @ v[:, keep]).astype(np.float32)
-        self._set(mean, comps, s[keep], n, shape)
-        return self
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
     def _set(self, mean, comps, s, n, image_shape):
         self.mean_ = np.asarray(mean, dtype=np.float64)
@@ -463,9 +333,8 @@ class ZCA:
         self._check_fitted()
         arr = np.asarray(x)
         if arr.ndim == 3 and self.image_shape_[-1] != 1:
-            raise ValueError(
-                f"`x` has shape {arr.shape}; expected (n, {', '.join(map(str, self.image_shape_))}) as fitted."
-            )
+            expected = ", ".join(map(str, self.image_shape_))
+            raise ValueError(f"`x` has shape {arr.shape}; expected (n, {expected}) as fitted.")
         if arr.ndim not in (3, 4):
             raise ValueError(
                 f"`x` must have shape (n, height, width[, channels]), got shape {arr.shape}."
@@ -475,42 +344,35 @@ class ZCA:
         u = self.components_
         scale = self.scale_.astype(np.float32)
         mean = self.mean_.reshape(self.mean_.shape if self.centering == "pixel" else (1, 1, -1))
+        mean = mean.astype(np.float32)
+        fitted_on = "the images the ZCA was fitted on"
         for start in range(0, len(arr), self.batch_size):
-            batch = self._prepare(arr[start : start + self.batch_size], "x", self.image_shape_)
-            flat = self._center(batch, mean)
+            batch = arr[start : start + self.batch_size]
+            batch = float_batch(batch, "x", np.float32, self.rescale, self.image_shape_, fitted_on)
+            batch -= mean  # float_batch made a copy
+            flat = batch.reshape(len(batch), -1)
             flat_out[start : start + len(flat)] = ((flat @ u) * scale) @ u.T
         return out
 
     # ------------------------------------------------------------- save / load
     def save(self, path) -> str:
-        """Save the fitted whitening to ``.npz`` (plain arrays, no pickle).
+        """Save the fitted whitening to a new ``.npz`` file (plain arrays, no pickle).
 
-        Returns the path written (``.npz`` appended if missing). Refuses to
-        overwrite an existing file that is not a ZCA file.
+        Returns the path written (``.npz`` appended if missing). The write is
+        atomic; an existing file is never overwritten (:class:`FileExistsError`).
         """
         self._check_fitted()
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            path += ".npz"
-        if os.path.exists(path):
-            try:
-                ZCA.load(path)
-            except ValueError:
-                raise ValueError(
-                    f"`path` {path!r} exists and is not a ZCA file; refusing to overwrite it."
-                ) from None
-        np.savez(
-            path,
-            centering=np.array(self.centering),
-            components=self.components_,
-            epsilon=np.float64(self.epsilon),
-            image_shape=np.array(self.image_shape_, dtype=np.int64),
-            mean=self.mean_,
-            n_samples=np.int64(self.n_samples_),
-            rescale=np.float64(np.nan if self.rescale is None else self.rescale),
-            singular_values=self.singular_values_,
-        )
-        return path
+        arrays = {
+            "centering": np.array(self.centering),
+            "components": self.components_,
+            "epsilon": np.float64(self.epsilon),
+            "image_shape": np.array(self.image_shape_, dtype=np.int64),
+            "mean": self.mean_,
+            "n_samples": np.int64(self.n_samples_),
+            "rescale": np.float64(np.nan if self.rescale is None else self.rescale),
+            "singular_values": self.singular_values_,
+        }
+        return save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path) -> ZCA:
@@ -529,23 +391,7 @@ class ZCA:
         True
         """
         path = os.fspath(path)
-        if not os.path.isfile(path):
-            raise ValueError(f"`path` {path!r} is not a file.")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                keys = set(data.files)
-                if keys != set(_KEYS):
-                    raise ValueError(
-                        f"`path` {path!r} is not a ZCA file: missing keys {sorted(set(_KEYS) - keys)}, "
-                        f"unexpected keys {sorted(keys - set(_KEYS))}; expected exactly {list(_KEYS)}."
-                    )
-                a = {k: data[k] for k in _KEYS}
-        except Exception as exc:  # not a zip, truncated, pickled content...
-            if isinstance(exc, ValueError) and str(exc).startswith("`path`"):
-                raise
-            raise ValueError(
-                f"`path` {path!r} could not be read as a ZCA .npz file: {exc}"
-            ) from exc
+        a = load_arrays(path, _KEYS, "ZCA")
         try:
             centering = str(a["centering"])
             image_shape = tuple(int(v) for v in a["image_shape"])
@@ -566,16 +412,16 @@ class ZCA:
                 or s.shape != (comps.shape[1],)
             ):
                 raise ValueError(
-                    f"components {comps.shape}, singular values {s.shape}, image shape {image_shape}"
+                    f"components {comps.shape}, singular values {s.shape}, "
+                    f"image shape {image_shape}"
                 )
             if mean.shape != tuple(expected_mean) or a["n_samples"].shape != ():
                 raise ValueError(
                     f"mean {mean.shape} for image shape {image_shape} and centering {centering!r}"
                 )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"`path` {path!r} holds inconsistent ZCA arrays: {exc}") from None
-        zca.n_components = (
-            int(comps.shape[1]) if comps.shape[1] < min(int(a["n_samples"]), d) else None
-        )
-        zca._set(mean, comps, s, int(a["n_samples"]), image_shape)
+        n = int(a["n_samples"])
+        zca.n_components = int(comps.shape[1]) if comps.shape[1] < min(n, d) else None
+        zca._set(mean, comps, s, n, image_shape)
         return zca

@@ -155,14 +155,19 @@ def test_load_rejects_pickled_and_non_npz(tmp_path):
         tl.load_stats(tmp_path / "missing.npz")
 
 
-def test_save_refuses_to_overwrite_other_files(tmp_path):
-    other = tmp_path / "precious.npz"
-    np.savez(other, weights=np.arange(3))
-    before = other.read_bytes()
+@pytest.mark.parametrize("kind", ["foreign", "statistics"])
+def test_save_refuses_to_overwrite_any_existing_file(tmp_path, kind):
     s = tl.featurewise_stats(np.ones((1, 2, 2, 1)))
-    with pytest.raises(ValueError, match="path.*refusing"):
-        s.save(other)
-    assert other.read_bytes() == before
+    target = tmp_path / "precious.npz"
+    if kind == "foreign":
+        np.savez(target, weights=np.arange(3))
+    else:
+        s.save(target)
+    before = target.read_bytes()
+    with pytest.raises(FileExistsError, match="precious.npz.*refusing to overwrite"):
+        tl.featurewise_stats(np.zeros((1, 2, 2, 1))).save(target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.npz"]
 
 
 def test_featurewise_stats_bad_input():
@@ -185,3 +190,29 @@ def test_iter_image_batches_reads_keras_iterator_once(ImageDataGenerator):
     it = ImageDataGenerator().flow(x, np.arange(10), batch_size=4, shuffle=False)
     sizes = [len(b) for b in iter_image_batches(it)]
     assert sizes == [4, 4, 2]
+
+
+@pytest.mark.parametrize("bad", [0, 0.0, float("nan"), float("inf"), True, np.bool_(True), "2"])
+def test_rescale_is_checked_the_same_way_by_statistics_and_zca(bad):
+    x = np.ones((2, 2, 2, 1))
+    message = r"`rescale` must be a finite non-zero number or None"
+    with pytest.raises(ValueError, match=message):
+        tl.featurewise_stats(x, rescale=bad)
+    with pytest.raises(ValueError, match=message):
+        tl.ZCA(rescale=bad)
+
+
+def test_numpy_scalar_rescale_is_accepted_and_applied():
+    x = np.random.default_rng(0).integers(0, 256, (3, 4, 4, 2)).astype(np.uint8)
+    s = tl.featurewise_stats(x, rescale=np.float32(0.5))
+    np.testing.assert_allclose(s.mean, (x * np.float64(np.float32(0.5))).mean(axis=(0, 1, 2)))
+    assert tl.ZCA(rescale=np.float32(0.5)).rescale == 0.5
+
+
+def test_progress_bar_on_request(capsys):
+    x = np.ones((5, 2, 2, 1))
+    tl.featurewise_stats(x, batch_size=2)
+    assert "featurewise stats" not in capsys.readouterr().err
+    tl.featurewise_stats(x, batch_size=2, progress=True)
+    err = capsys.readouterr().err
+    assert "featurewise stats" in err and "3/3" in err

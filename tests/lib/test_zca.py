@@ -1,4 +1,8 @@
-"""Tests of tutorial_lib.zca.ZCA: equality with ImageDataGenerator, streaming, save/load, errors."""
+"""Tests of the ZCA fits and of tutorial_lib.zca.ZCA.
+
+The fits (exact and streamed) on their own against dense NumPy decompositions; the
+estimator: equality with ImageDataGenerator, streaming, save/load, errors.
+"""
 
 import numpy as np
 import pytest
@@ -6,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tutorial_lib as tl
+from tutorial_lib._zca_fit import fit_exact, fit_streaming
 from tutorial_lib.zca import ZCA
 
 
@@ -25,6 +30,94 @@ def _rel_err(a, b):
     return float(np.abs(a - b).max() / np.abs(b).max())
 
 
+# ------------------------------------------------------------------ the fits on their own
+def _dense_covariance_eigen(x, centering):
+    """Eigenvalues (decreasing) and eigenvectors of the covariance, from a dense eigh."""
+    n = len(x)
+    mean = x.mean(axis=0) if centering == "pixel" else x.mean(axis=(0, 1, 2))
+    flat = (x.astype(np.float64) - mean).reshape(n, -1)
+    lam, vecs = np.linalg.eigh(flat.T @ flat / n)
+    return mean, lam[::-1], vecs[:, ::-1]
+
+
+@pytest.mark.parametrize("centering", ["channel", "pixel"])
+@pytest.mark.parametrize(
+    "n, shape", [(12, (3, 3, 2)), (60, (3, 3, 2)), (9, (4, 4, 1))], ids=["n<d", "n>d", "grey"]
+)
+def test_fit_exact_equals_dense_eigendecomposition_of_the_covariance(centering, n, shape):
+    x = _images(n, shape, seed=n)
+    mean, comps, s = fit_exact(x, centering=centering)
+    dense_mean, lam, vecs = _dense_covariance_eigen(x, centering)
+    np.testing.assert_allclose(mean, dense_mean, rtol=1e-6, atol=1e-6)
+    assert mean.dtype == np.float64 and comps.dtype == np.float32
+    rank = min(n - 1, x[0].size)  # centring removes one dimension when n <= d
+    assert comps.shape == (x[0].size, s.size) and s.size in (rank, rank + 1)
+    assert np.all(np.diff(s) <= 0)
+    np.testing.assert_allclose(s[:rank] ** 2 / n, lam[:rank], rtol=1e-4)
+    # Same directions up to sign (random data: distinct eigenvalues).
+    cosines = np.abs(np.sum(comps[:, :rank] * vecs[:, :rank], axis=0))
+    np.testing.assert_allclose(cosines, 1.0, atol=1e-3)
+
+
+def test_fit_exact_drops_directions_the_data_do_not_span_and_keeps_its_input():
+    rng = np.random.default_rng(0)
+    basis = rng.normal(size=(3, 4, 4, 1))
+    x = (rng.normal(size=(20, 3)) @ basis.reshape(3, -1)).reshape(20, 4, 4, 1)
+    x = x.astype(np.float32) + 5
+    before = x.copy()
+    _, comps, s = fit_exact(x, centering="pixel")
+    assert s.size == 3 and comps.shape == (16, 3)
+    np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("centering", ["channel", "pixel"])
+def test_fit_streaming_top_k_equals_top_k_of_fit_exact(centering):
+    x = _low_rank_images(200, (5, 5, 2), rank=6)
+    before = x.copy()
+    batches = [x[:37], x[37:40], x[40:]]  # uneven batches, read n_iter + 1 times
+    reads = []
+
+    def passes(i):
+        reads.append(i)
+        return iter(batches)
+
+    mean, comps, s = fit_streaming(passes, n_components=4, centering=centering, n_iter=3)
+    mean_exact, comps_exact, s_exact = fit_exact(x, centering=centering)
+    assert reads == [0, 1, 2, 3]
+    np.testing.assert_array_equal(x, before)  # batches are read, never modified
+    # fit_exact's per-channel mean is summed in float32, as ImageDataGenerator's
+    np.testing.assert_allclose(mean, mean_exact, rtol=1e-5)
+    assert comps.shape == (50, 4) and comps.dtype == np.float32
+    np.testing.assert_allclose(s, s_exact[:4], rtol=1e-4)
+    cosines = np.abs(np.sum(comps * comps_exact[:, :4], axis=0))
+    np.testing.assert_allclose(cosines, 1.0, atol=1e-3)
+
+
+def test_fit_streaming_is_reproducible_for_a_seed():
+    x = _images(30, (3, 3, 1))
+    a = fit_streaming(lambda i: [x], n_components=3, seed=7, n_iter=1)
+    b = fit_streaming(lambda i: [x], n_components=3, seed=7, n_iter=1)
+    for u, v in zip(a, b, strict=True):
+        np.testing.assert_array_equal(u, v)
+
+
+def test_fit_functions_reject_bad_input_naming_the_argument():
+    x = _images(5, (2, 2, 1))
+    with pytest.raises(ValueError, match="`x` must hold at least 2 images"):
+        fit_exact(x[:1])
+    with pytest.raises(ValueError, match="`x` must be a float array"):
+        fit_exact(x[..., 0])
+    with pytest.raises(ValueError, match="`x` is empty"):
+        fit_streaming(lambda i: [x[:0]], n_components=1)
+    with pytest.raises(ValueError, match="`x` must hold at least 2 images"):
+        fit_streaming(lambda i: [x[:1]], n_components=1)
+    with pytest.raises(ValueError, match=r"`n_components` \(5\) must be at most .* = 4"):
+        fit_streaming(lambda i: [x[:4]], n_components=5)
+    with pytest.raises(ValueError, match="`n_iter`"):
+        fit_streaming(lambda i: [x], n_components=1, n_iter=0)
+
+
+# ------------------------------------------------------------------ the estimator
 @pytest.mark.parametrize(
     "n, shape",
     [(30, (8, 8, 3)), (200, (4, 4, 3)), (20, (7, 7, 1)), (150, (5, 5, 1))],
@@ -54,7 +147,8 @@ def test_grey_images_without_channel_axis_keep_their_shape():
 def test_n_less_than_d_zeroes_the_part_outside_the_training_span():
     x = _images(10, (5, 5, 1))
     zca = ZCA().fit(x)
-    # An image orthogonal to every centred training image is mapped to zero (as by ImageDataGenerator).
+    # An image orthogonal to every centred training image is mapped to zero
+    # (as by ImageDataGenerator).
     flat = (x - x.mean()).reshape(10, -1).astype(np.float64)
     q, _ = np.linalg.qr(flat.T, mode="complete")
     outside = q[:, -1].reshape(1, 5, 5, 1) + x.mean()
@@ -212,13 +306,18 @@ def test_load_rejects_missing_extra_or_inconsistent_keys(tmp_path):
         ZCA.load(not_npz)
 
 
-def test_save_refuses_to_overwrite_a_foreign_file(tmp_path):
-    other = tmp_path / "data.npz"
-    np.savez(other, images=np.zeros(3))
-    with pytest.raises(ValueError, match="`path`.*refusing to overwrite"):
-        ZCA().fit(_images(5, (2, 2, 1))).save(other)
-    with np.load(other) as data:
-        assert data.files == ["images"]
+@pytest.mark.parametrize("kind", ["foreign", "zca"])
+def test_save_refuses_to_overwrite_any_existing_file(tmp_path, kind):
+    target = tmp_path / "data.npz"
+    if kind == "foreign":
+        np.savez(target, images=np.zeros(3))
+    else:
+        ZCA().fit(_images(5, (2, 2, 1))).save(target)
+    before = target.read_bytes()
+    with pytest.raises(FileExistsError, match="data.npz.*refusing to overwrite"):
+        ZCA().fit(_images(5, (2, 2, 1), seed=1)).save(target)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.npz"]
 
 
 # ------------------------------------------------------------------ bad input

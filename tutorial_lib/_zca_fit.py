@@ -1,0 +1,230 @@
+"""The two ZCA fits as plain functions: principal directions of centred images.
+
+Both return ``(mean, components, singular_values)``:
+
+- ``mean``: ``(C,)`` for ``centering="channel"`` (one mean per channel, as
+  ``ImageDataGenerator``), ``(H, W, C)`` for ``"pixel"`` (the mean image);
+- ``components``: ``(d, k)`` float32, orthonormal columns, ``d = H * W * C``;
+- ``singular_values``: ``(k,)`` float64, decreasing, of the centred ``n x d``
+  data; directions whose singular value is below ``RANK_RTOL`` times the
+  largest are numerically zero and are dropped.
+
+:func:`fit_exact` decomposes the data in memory (every direction, which is
+``ImageDataGenerator``'s result); :func:`fit_streaming` finds the top ``k``
+by a randomized range finder that reads the batches ``n_iter + 1`` times.
+:class:`tutorial_lib.ZCA` is the public face: it reads and rescales the data,
+calls one of these and whitens with the result. They live in a private
+module because readers meet ZCA as an estimator (``fit``/``transform``); the
+functions are tested on their own in ``tests/lib/test_zca.py``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+__all__ = ["CENTERINGS", "RANK_RTOL", "fit_exact", "fit_streaming", "image_mean"]
+
+CENTERINGS = ("channel", "pixel")
+#: Directions whose singular value is below this fraction of the largest one
+#: are numerically zero (the data do not span them) and are dropped.
+RANK_RTOL = 1e-6
+#: Size in float64 values (16 MiB) of the centred column blocks of the exact fit.
+_BLOCK_VALUES = 2 << 20
+
+
+def image_mean(pixel_sum: np.ndarray, n: int, centering: str) -> np.ndarray:
+    """The mean to subtract, from the ``(H, W, C)`` sum of ``n`` images.
+
+    Examples
+    --------
+    >>> s = np.arange(12.0).reshape(2, 2, 3)
+    >>> image_mean(s, 2, "channel").tolist(), image_mean(s, 2, "pixel").shape
+    ([2.25, 2.75, 3.25], (2, 2, 3))
+    """
+    pixel_mean = pixel_sum / n
+    if centering == "pixel":
+        return pixel_mean
+    return pixel_mean.mean(axis=(0, 1))
+
+
+def _top_directions(s: np.ndarray, directions: np.ndarray):
+    keep = s > s[0] * RANK_RTOL
+    return s[keep], directions[:, keep]
+
+
+def fit_exact(x: np.ndarray, centering: str = "channel"):
+    """Every principal direction of ``(n, H, W, C)`` float images, in memory.
+
+    For ``n < d`` the small ``n x n`` Gram matrix is decomposed in float64,
+    built from centred column blocks of about 16 MiB (the centred data are
+    never copied whole); otherwise the centred ``n x d`` data are decomposed
+    by SVD. ``x`` is read, never modified.
+
+    Parameters
+    ----------
+    x : ndarray
+        ``(n, H, W, C)`` floating-point images, ``n >= 2``.
+    centering : {"channel", "pixel"}
+        Subtract one mean per channel (computed like ``ImageDataGenerator``,
+        in ``x``'s dtype) or the mean image (float64).
+
+    Returns
+    -------
+    mean, components, singular_values : ndarray
+        See the module docstring.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(20, 2, 2, 1))
+    >>> mean, u, s = fit_exact(x, centering="pixel")
+    >>> flat = (x - x.mean(axis=0)).reshape(20, -1)
+    >>> bool(np.allclose(s, np.linalg.svd(flat, compute_uv=False)))
+    True
+    >>> bool(np.allclose(u.T @ u, np.eye(4), atol=1e-6))
+    True
+    """
+    if not isinstance(x, np.ndarray) or x.ndim != 4 or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(
+            f"`x` must be a float array of shape (n, height, width, channels), got {x!r:.80}."
+        )
+    n, image_shape = len(x), x.shape[1:]
+    if n < 2:
+        raise ValueError(f"`x` must hold at least 2 images to whiten, got {n}.")
+    if centering == "pixel":
+        mean = x.mean(axis=0, dtype=np.float64)
+    else:
+        # ImageDataGenerator: np.mean over (0, 1, 2) of the float32 array.
+        mean = x.mean(axis=(0, 1, 2)).astype(np.float64)
+    if not np.isfinite(mean).all():
+        raise ValueError("`x` contains NaN or infinite values.")
+    flat = x.reshape(n, -1)
+    d = flat.shape[1]
+    column_mean = np.broadcast_to(mean, image_shape).reshape(-1)
+    if n >= d:
+        _, s, vt = np.linalg.svd(flat - column_mean, full_matrices=False)
+        s, comps = _top_directions(s, vt.T)
+        return mean, comps.astype(np.float32), s
+    width = max(1, _BLOCK_VALUES // n)
+
+    def blocks():
+        for start in range(0, d, width):
+            yield start, flat[:, start : start + width] - column_mean[start : start + width]
+
+    gram = np.zeros((n, n))
+    for _, block in blocks():
+        gram += block @ block.T
+    lam, v = np.linalg.eigh(gram)
+    del gram
+    s, v = _top_directions(np.sqrt(np.clip(lam[::-1], 0.0, None)), v[:, ::-1])
+    vs = v / s
+    del v
+    comps = np.empty((d, s.size), dtype=np.float32)
+    for start, block in blocks():
+        comps[start : start + width] = block.T @ vs
+    return mean, comps, s
+
+
+def fit_streaming(
+    x: Callable[[int], Iterable[np.ndarray]],
+    n_components: int,
+    centering: str = "channel",
+    n_iter: int = 2,
+    oversample: int = 10,
+    seed=0,
+):
+    """The top ``n_components`` principal directions, reading the batches ``n_iter + 1`` times.
+
+    A randomized range finder with power iterations on ``Xc^T Xc`` (``Xc`` the
+    centred data) and a final Rayleigh-Ritz step. The first pass counts the
+    images, sums them and multiplies by a random start at once, on data
+    shifted by the first batch's mean (numerically stable); the exact centring
+    is corrected for afterwards. Memory is ``O(d * (n_components +
+    oversample))`` plus one batch.
+
+    Parameters
+    ----------
+    x : callable
+        ``x(i)`` returns the batches for pass ``i`` (``0 .. n_iter``): every
+        pass the same ``(n_b, H, W, C)`` float32 batches, in any order.
+    n_components : int
+        ``k``, at most ``min(n, d)``.
+    centering : {"channel", "pixel"}
+        As in :func:`fit_exact` (here the mean is computed in float64).
+    n_iter : int
+        Power iterations (passes after the first), at least 1.
+    oversample : int
+        Extra random directions kept while iterating (accuracy).
+    seed : int, Generator or None
+        Random start.
+
+    Returns
+    -------
+    mean, components, singular_values : ndarray
+        See the module docstring; at most ``n_components`` directions.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(40, 3, 3, 1)).astype(np.float32)
+    >>> _, u, s = fit_streaming(lambda i: np.array_split(x, 3), n_components=9)
+    >>> _, u_exact, s_exact = fit_exact(x)
+    >>> bool(np.allclose(s, s_exact, rtol=1e-5)), u.shape
+    (True, (9, 9))
+    """
+    for name, value, low in (("n_components", n_components, 1), ("n_iter", n_iter, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
+    k = n_components
+    rng = np.random.default_rng(seed)
+    n, pixel_sum, shift, z, omega, shape = 0, None, None, None, None, None
+    for batch in x(0):
+        if len(batch) == 0:
+            continue
+        if shape is None:
+            shape = batch.shape[1:]
+            d = int(np.prod(shape))
+            shift = image_mean(batch.sum(axis=0, dtype=np.float64), len(batch), centering)
+            shift = np.broadcast_to(shift, shape).reshape(-1)
+            shift32 = shift.astype(np.float32)
+            omega = rng.standard_normal((d, min(k + oversample, d)))
+            z = np.zeros(omega.shape)
+            pixel_sum = np.zeros(d)
+            omega32 = omega.astype(np.float32)
+        n += len(batch)
+        xb = batch.reshape(len(batch), -1)
+        pixel_sum += xb.sum(axis=0, dtype=np.float64)
+        xb = xb - shift32  # a new array: the caller's batch is never modified
+        z += xb.T @ (xb @ omega32)
+    if n == 0:
+        raise ValueError("`x` is empty: it yielded no images.")
+    if n < 2:
+        raise ValueError(f"`x` must hold at least 2 images to whiten, got {n}.")
+    if k > min(n, d):
+        raise ValueError(
+            f"`n_components` ({k}) must be at most min(n images, d = H*W*C) = {min(n, d)}."
+        )
+    mean = image_mean(pixel_sum.reshape(shape), n, centering)
+    m = np.broadcast_to(mean, shape).reshape(-1)
+    delta = m - shift  # exact centre minus the shift used above
+    mu = pixel_sum / n - shift  # per-pixel mean of the shifted data
+    z += n * (
+        -np.outer(mu, delta @ omega) - np.outer(delta, mu @ omega) + np.outer(delta, delta @ omega)
+    )
+    q, _ = np.linalg.qr(z)
+    m32 = m.astype(np.float32)
+    for i in range(1, n_iter + 1):  # power iterations on Xc^T Xc, one pass each
+        w = np.zeros_like(q)
+        q32 = q.astype(np.float32)
+        for batch in x(i):
+            if len(batch):
+                xb = batch.reshape(len(batch), -1) - m32
+                w += xb.T @ (xb @ q32)
+        if i < n_iter:
+            q, _ = np.linalg.qr(w)
+    # Rayleigh-Ritz: eigenpairs of q^T (Xc^T Xc) q.
+    b = q.T @ w
+    lam, v = np.linalg.eigh((b + b.T) / 2)
+    s, v = _top_directions(np.sqrt(np.clip(lam[::-1][:k], 0.0, None)), v[:, ::-1][:, :k])
+    return mean, (q @ v).astype(np.float32), s
