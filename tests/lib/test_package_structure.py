@@ -44,13 +44,26 @@ def underscored_imports(tree: ast.Module) -> list[str]:
     return found
 
 
+def _length(node: ast.AST) -> int:
+    """Lines of a function; of a class, the lines outside its methods (each method counts alone)."""
+    total = node.end_lineno - node.lineno + 1
+    if isinstance(node, ast.ClassDef):
+        methods = (ast.FunctionDef, ast.AsyncFunctionDef)
+        total -= sum(m.end_lineno - m.lineno + 1 for m in node.body if isinstance(m, methods))
+    return total
+
+
 def long_definitions(tree: ast.Module, limit: int = MAX_LINES) -> list[str]:
-    """``name (lines)`` for every function or class longer than ``limit`` lines."""
+    """``name (lines)`` for every function, method or class longer than ``limit`` lines.
+
+    A class is measured without its methods, which are measured one by one: an estimator with
+    many short methods is fine, one long method or a long class body is not.
+    """
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return [
-        f"{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        f"{node.name} ({_length(node)} lines)"
         for node in ast.walk(tree)
-        if isinstance(node, kinds) and node.end_lineno - node.lineno + 1 > limit
+        if isinstance(node, kinds) and _length(node) > limit
     ]
 
 
@@ -70,6 +83,10 @@ def test_the_checks_see_what_they_look_for():
     ]
     assert long_definitions(tree) == [f"f ({MAX_LINES + 1} lines)"]
     assert long_definitions(ast.parse("def g():\n" + "    x = 1\n" * (MAX_LINES - 1))) == []
+    method = "    def m(self):\n" + "        x = 1\n" * (MAX_LINES // 2)
+    assert long_definitions(ast.parse("class C:\n" + method * 3)) == []
+    body = "class D:\n" + "    x = 1\n" * MAX_LINES + method
+    assert long_definitions(ast.parse(body)) == [f"D ({MAX_LINES + 1} lines)"]
 
 
 def test_the_package_has_modules():
