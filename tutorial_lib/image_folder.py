@@ -183,9 +183,12 @@ class FolderReport:
     classes : list of str
         Class folders in the order the loader numbers them (sorted names).
     counts : dict
-        ``{class: number of readable images}``.
+        ``{class: number of images that decode without any problem}``.
     problems : list of Problem
         ``(path, reason)`` for each bad file or folder; empty if all is well.
+    files : list of pathlib.Path
+        Every file the loader would list (good or bad), class by class, in
+        the order Keras lists them.
     loader : str or None
         The loader checked for (see :func:`verify_image_folder`).
     decoders : tuple of str
@@ -205,6 +208,7 @@ class FolderReport:
     classes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
     loader: str | None = None
     decoders: tuple[str, ...] = ("PIL",)
 
@@ -290,25 +294,26 @@ def _file_problem(path: Path, tf_decode: bool) -> str | None:
     return reason
 
 
-def _scan_class(folder: Path, loader, tf_decode: bool, image_suffixes) -> tuple[int, list]:
-    """Readable images in ``folder`` (walked as Keras walks it) and the problems found."""
-    problems: list[Problem] = []
+def _scan_class(folder: Path, loader, tf_decode: bool, image_suffixes, report) -> int:
+    """Check ``folder`` (walked as Keras walks it) into ``report``; return its good images."""
+    problems = report.problems
 
     def unlistable(err: OSError) -> None:
         problems.append(Problem(Path(err.filename), f"folder cannot be listed: {err.strerror}"))
 
     n_ok = 0
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=unlistable):
-        dirnames.sort()
+    walk = sorted(os.walk(folder, onerror=unlistable), key=lambda entry: entry[0])  # as Keras
+    for dirpath, _, filenames in walk:
         for fname in sorted(filenames):
             path = Path(dirpath) / fname
             reason = _ignored(fname, loader, image_suffixes)
             if reason is None and _reads(fname, loader):
+                report.files.append(path)
                 reason = _file_problem(path, tf_decode)
                 n_ok += reason is None
             if reason is not None:
                 problems.append(Problem(path, reason))
-    return n_ok, problems
+    return n_ok
 
 
 def _hidden_folder_problem(folder: Path, loader, image_suffixes) -> Problem | None:
@@ -386,8 +391,8 @@ def verify_image_folder(root, loader: str | None = None) -> FolderReport:
     -------
     FolderReport
         ``.ok``, ``.problems`` (list of ``(path, reason)``), ``.classes``
-        (sorted, as Keras numbers them), ``.counts`` (readable images per class).
-        ``print(report)`` gives a readable summary.
+        (sorted, as Keras numbers them), ``.counts`` (good images per class),
+        ``.files`` (what the loader lists). ``print(report)`` gives a summary.
 
     Raises
     ------
@@ -441,8 +446,7 @@ def verify_image_folder(root, loader: str | None = None) -> FolderReport:
         report.problems += [hidden] if hidden else []
         if cls not in classes:
             continue
-        report.counts[cls], problems = _scan_class(folder, loader, tf_decode, suffixes)
-        report.problems += problems
+        report.counts[cls] = _scan_class(folder, loader, tf_decode, suffixes, report)
         if report.counts[cls] == 0 and not cls.startswith("."):
             report.problems.append(Problem(folder, "empty class folder: no readable image in it"))
     return report
