@@ -156,20 +156,16 @@ def save_augmented(
         For bad arguments, naming the argument.
     FileExistsError
         If any file to be written already exists; the message names it and
-        nothing is written.
-    Exception
-        Whatever ``augment`` raises (with a note naming the image and copy):
-        then nothing is written.
+        nothing is written. Whatever ``augment`` raises propagates, with a
+        note naming the image and copy.
 
     Notes
     -----
     All or nothing: the copies are written into a hidden temporary folder
-    beside ``directory`` (``.<name>.partial-...``) and moved into it only
-    once every copy is written, never replacing a file. If ``augment``
-    raises on image k, or anything else fails, the files written so far are
-    discarded, folders this call created are removed, files that were
-    already in ``directory`` are not touched, and the corrected call can be
-    run again as it is.
+    beside ``directory`` and moved into it once all are written, never
+    replacing a file. If anything fails (``augment`` raises on image k...),
+    nothing is left behind, files already in ``directory`` are not touched,
+    and the corrected call can simply be run again.
 
     Examples
     --------
