@@ -10,10 +10,13 @@ read the same layout, one sub-folder per class::
 - :func:`write_image_folder` writes arrays into that layout as PNG files
   (lossless, so what is read back is exactly what was written), never
   overwriting or deleting a file that is already there.
-- :func:`verify_image_folder` lists every file a loader would fail on
-  (empty, truncated or corrupt images, non-images with an image extension)
-  and every class folder without a readable image, each with the reason,
-  so a broken file stops you before training rather than in epoch 7.
+- :func:`verify_image_folder` reads and decodes every file a loader would
+  read (for ``flow_from_directory``, ``image_dataset_from_directory`` or
+  either) and lists each one it would fail on or silently skip (oversized,
+  truncated, corrupt, wrong format for its extension, unreadable, empty,
+  not an image, an extension the loader ignores), and every class folder
+  without a readable image, each with the reason, so a broken file stops
+  you before training rather than in epoch 7.
 """
 
 from __future__ import annotations
@@ -58,6 +61,13 @@ LOADER_EXTENSIONS = {
 
 #: Extensions that ``flow_from_directory`` or ``image_dataset_from_directory`` pick up.
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff", "gif")
+
+# Common image formats that one loader or both leave out: reported as ignored.
+_OTHER_IMAGE_EXTENSIONS = (
+    "webp", "avif", "heic", "heif", "jxl", "jfif", "jpe", "jp2", "j2k", "apng",
+    "pgm", "pbm", "pnm", "dib", "ico", "psd", "tga", "qoi",
+)  # fmt: skip
+_IMAGE_SUFFIXES = frozenset("." + e for e in IMAGE_EXTENSIONS + _OTHER_IMAGE_EXTENSIONS)
 
 
 def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = False) -> list[Path]:
@@ -261,10 +271,10 @@ def _reads(fname: str, loader: str | None) -> bool:
     return loader in (None, "image_dataset_from_directory") and name.endswith(dotted)
 
 
-def _ignored(fname: str, loader: str | None, image_suffixes) -> str | None:
+def _ignored(fname: str, loader: str | None) -> str | None:
     """The reason an image file that ``loader`` does not list is reported, or None."""
     suffix = Path(fname).suffix.lower()
-    if _reads(fname, loader) or suffix not in image_suffixes:
+    if _reads(fname, loader) or suffix not in _IMAGE_SUFFIXES:
         return None
     who = loader or " and ".join(LOADER_EXTENSIONS)
     read = ", ".join(LOADER_EXTENSIONS[loader]) if loader else ", ".join(IMAGE_EXTENSIONS)
@@ -294,7 +304,7 @@ def _file_problem(path: Path, tf_decode: bool) -> str | None:
     return reason
 
 
-def _scan_class(folder: Path, loader, tf_decode: bool, image_suffixes, report) -> int:
+def _scan_class(folder: Path, loader, tf_decode: bool, report: FolderReport) -> int:
     """Check ``folder`` (walked as Keras walks it) into ``report``; return its good images."""
     problems = report.problems
 
@@ -306,7 +316,7 @@ def _scan_class(folder: Path, loader, tf_decode: bool, image_suffixes, report) -
     for dirpath, _, filenames in walk:
         for fname in sorted(filenames):
             path = Path(dirpath) / fname
-            reason = _ignored(fname, loader, image_suffixes)
+            reason = _ignored(fname, loader)
             if reason is None and _reads(fname, loader):
                 report.files.append(path)
                 reason = _file_problem(path, tf_decode)
@@ -316,27 +326,20 @@ def _scan_class(folder: Path, loader, tf_decode: bool, image_suffixes, report) -
     return n_ok
 
 
-def _hidden_folder_problem(folder: Path, loader, image_suffixes) -> Problem | None:
+def _hidden_folder_problem(folder: Path, loader) -> Problem | None:
     if loader != "image_dataset_from_directory":
         also = "" if loader else "; image_dataset_from_directory skips it"
         return Problem(
             folder, f"hidden folder: flow_from_directory would read it as an extra class{also}"
         )
     n = sum(
-        Path(f).suffix.lower() in image_suffixes or _reads(f, None)
+        Path(f).suffix.lower() in _IMAGE_SUFFIXES or _reads(f, None)
         for _, _, files in os.walk(folder)
         for f in files
     )
     if not n:
         return None
     return Problem(folder, f"hidden folder: {loader} skips it, so its {n} image file(s) are unused")
-
-
-def _image_suffixes() -> set[str]:
-    """Extensions (``.png``...) of every image format PIL knows, and the loaders' ones."""
-    from PIL import Image
-
-    return set(Image.registered_extensions()) | {"." + e for e in IMAGE_EXTENSIONS}
 
 
 def verify_image_folder(root, loader: str | None = None) -> FolderReport:
@@ -363,9 +366,10 @@ def verify_image_folder(root, loader: str | None = None) -> FolderReport:
     - ``unreadable``: no permission, a broken link, a pipe or device.
     - ``empty file``; ``not an image`` (a text file called ``.png``).
     - ``ignored by <loader>``: an image file whose extension the loader does
-      not list (a ``.gif`` for ``flow_from_directory``, a ``.webp`` for both),
-      so it is silently left out. Files that are not images by their
-      extension (``.txt``, ``.csv``) are skipped as the loaders skip them.
+      not list (a ``.gif`` for ``flow_from_directory``, a ``.webp``, ``.heic``
+      or ``.avif`` for both), so it is silently left out. Files that are not
+      images by their extension (``.txt``, ``.csv``) are skipped, as the
+      loaders skip them.
     - class folders without a readable image, hidden folders
       (``.ipynb_checkpoints``), image files directly in ``root``.
 
@@ -424,29 +428,29 @@ def verify_image_folder(root, loader: str | None = None) -> FolderReport:
     except OSError as exc:
         raise ValueError(f"`root` {str(root)!r} cannot be listed: {exc.strerror}.") from None
     subdirs = [p.name for p in entries if p.is_dir()]
-    skips_hidden = loader == "image_dataset_from_directory"
-    classes = [c for c in subdirs if not (skips_hidden and c.startswith("."))]
+    for_datasets = loader == "image_dataset_from_directory"
+    classes = [c for c in subdirs if not (for_datasets and c.startswith("."))]
     if not classes:
         raise ValueError(
             f"`root` {str(root)!r} has no class folders; put each class's images in its own "
             "sub-folder (root/<class>/<image>)."
         )
-    tf_decode = skips_hidden and importlib.util.find_spec("tensorflow") is not None
+    tf_decode = for_datasets and importlib.util.find_spec("tensorflow") is not None
     decoders = ("PIL", "TensorFlow") if tf_decode else ("PIL",)
     report = FolderReport(root=root, classes=classes, loader=loader, decoders=decoders)
-    suffixes = _image_suffixes()
     for entry in entries:
-        if entry.is_file() and (_reads(entry.name, loader) or entry.suffix.lower() in suffixes):
+        suffix = entry.suffix.lower()
+        if entry.is_file() and (_reads(entry.name, loader) or suffix in _IMAGE_SUFFIXES):
             report.problems.append(
                 Problem(entry, "image file outside any class folder: loaders ignore it")
             )
     for cls in subdirs:
         folder = root / cls
-        hidden = _hidden_folder_problem(folder, loader, suffixes) if cls[0] == "." else None
+        hidden = _hidden_folder_problem(folder, loader) if cls[0] == "." else None
         report.problems += [hidden] if hidden else []
         if cls not in classes:
             continue
-        report.counts[cls] = _scan_class(folder, loader, tf_decode, suffixes, report)
+        report.counts[cls] = _scan_class(folder, loader, tf_decode, report)
         if report.counts[cls] == 0 and not cls.startswith("."):
             report.problems.append(Problem(folder, "empty class folder: no readable image in it"))
     return report
