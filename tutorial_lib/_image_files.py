@@ -9,12 +9,24 @@ Shared by :mod:`tutorial_lib.image_folder` and :mod:`tutorial_lib.saving`:
 - :func:`write_image` converts one image to 8 bits without stretching it
   (:func:`scales_by_255` says whether a batch holds 0..1 floats to be
   multiplied by 255) and creates the file exclusively (``open(..., "xb")``),
-  so a file that appeared in the meantime is not truncated either.
+  so a file that appeared in the meantime is not truncated either;
+- :func:`staged_folder` makes a whole write all-or-nothing: the files are
+  written into a hidden temporary folder beside the target and moved into
+  place only once all of them are written. If anything fails (the
+  augmentation raises on image k, the disk fills up, a file appears in the
+  way), every file and folder this call made is removed again and the
+  target is as it was. Files it did not make are never touched: a move
+  never replaces a file (a hard link, which fails if the name exists).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +42,7 @@ __all__ = [
     "scales_by_255",
     "to_8bit",
     "write_image",
+    "staged_folder",
 ]
 
 _BAD_NAME = re.compile(r"[/\\\x00]")
@@ -148,3 +161,112 @@ def write_image(image: np.ndarray, path: Path, scale_by_255: bool, fmt: str = "P
     pil_image = Image.fromarray(np.ascontiguousarray(img))  # L, RGB or RGBA from the shape
     with open(path, "xb") as fh:  # "x": exclusive creation, never truncates an existing file
         pil_image.save(fh, format=fmt)
+
+
+def _make_dirs(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, outermost first."""
+    missing = [p for p in [folder, *folder.parents] if not p.exists()][::-1]
+    made = []
+    try:
+        for p in missing:
+            p.mkdir()
+            made.append(p)
+    except BaseException:
+        _remove_dirs(made)
+        raise
+    return made
+
+
+def _remove_dirs(made: list[Path]) -> None:
+    """Remove the folders in ``made`` (innermost first) that are empty; leave the others."""
+    for p in reversed(made):
+        with contextlib.suppress(OSError):
+            p.rmdir()
+
+
+def _move_no_replace(src: Path, dst: Path) -> None:
+    """Move the file ``src`` to ``dst``; FileExistsError, and nothing done, if ``dst`` exists."""
+    try:
+        os.link(src, dst)  # atomic, and fails rather than replace; src goes with the stage
+    except FileExistsError:
+        raise FileExistsError(
+            f"{str(dst)!r} appeared while the files were written; nothing was written."
+        ) from None
+    except OSError:  # a file system without hard links
+        if dst.exists() or dst.is_symlink():
+            raise FileExistsError(f"{str(dst)!r} exists; nothing was written.") from None
+        os.rename(src, dst)
+
+
+def _publish(stage: Path, target: Path) -> list[Path]:
+    """Move everything in ``stage`` into ``target``; all of it or, on failure, none of it.
+
+    Returns the folders created (the caller removes them if it fails later).
+    """
+    made: list[Path] = []
+    moved: list[tuple[Path, tuple[int, int]]] = []
+    try:
+        made += _make_dirs(target)
+        for src in sorted(stage.rglob("*")):  # a folder sorts before its contents
+            dst = target / src.relative_to(stage)
+            if src.is_dir():
+                if not dst.is_dir():
+                    dst.mkdir()  # FileExistsError if a file is in the way
+                    made.append(dst)
+                continue
+            _move_no_replace(src, dst)
+            info = dst.stat()
+            moved.append((dst, (info.st_dev, info.st_ino)))
+    except BaseException:
+        for dst, identity in reversed(moved):  # only the very files this call moved there
+            with contextlib.suppress(OSError):
+                info = dst.lstat()
+                if (info.st_dev, info.st_ino) == identity:
+                    dst.unlink()
+        _remove_dirs(made)
+        raise
+    return made
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder; on success, move its contents into ``target``.
+
+    The temporary folder is a hidden sibling of ``target``
+    (``.<name>.partial-<random>``, inside ``target`` if its parent is not
+    writable) and is always removed. If the ``with`` body raises, or a file
+    to move exists in ``target`` by then, nothing is moved (or everything
+    moved is taken back), the folders this call created are removed and the
+    exception propagates.
+
+    Examples
+    --------
+    >>> root = Path(tempfile.mkdtemp())
+    >>> with staged_folder(root / "out") as stage:
+    ...     _ = (stage / "a.txt").write_text("a")
+    >>> sorted(p.name for p in root.iterdir()), (root / "out" / "a.txt").read_text()
+    (['out'], 'a')
+    >>> try:
+    ...     with staged_folder(root / "new") as stage:
+    ...         _ = (stage / "b.txt").write_text("b")
+    ...         raise RuntimeError("failed half-way")
+    ... except RuntimeError:
+    ...     pass
+    >>> sorted(p.name for p in root.iterdir())
+    ['out']
+    """
+    made = _make_dirs(target.parent)
+    try:
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+        except PermissionError:  # e.g. a writable folder in a read-only one
+            made += _make_dirs(target)
+            stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=target))
+        try:
+            yield stage
+            made += _publish(stage, target)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    except BaseException:
+        _remove_dirs(made)
+        raise

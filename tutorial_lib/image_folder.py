@@ -10,27 +10,34 @@ read the same layout, one sub-folder per class::
 - :func:`write_image_folder` writes arrays into that layout as PNG files
   (lossless, so what is read back is exactly what was written), never
   overwriting or deleting a file that is already there.
-- :func:`verify_image_folder` lists every file a loader would fail on
-  (empty, truncated or corrupt images, non-images with an image extension)
-  and every class folder without a readable image, each with the reason,
-  so a broken file stops you before training rather than in epoch 7.
+- :func:`verify_image_folder` reads and decodes every file a loader would
+  read (for ``flow_from_directory``, ``image_dataset_from_directory`` or
+  either) and lists each one it would fail on or silently skip (oversized,
+  truncated, corrupt, wrong format for its extension, unreadable, empty,
+  not an image, an extension the loader ignores), and every class folder
+  without a readable image, each with the reason, so a broken file stops
+  you before training rather than in epoch 7.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from ._image_decoding import pil_problem, png_problem, tensorflow_problem
 from ._image_files import (
     check_names,
     check_png_batch,
     folder_path,
     refuse_existing,
     scales_by_255,
+    staged_folder,
     write_image,
 )
 
@@ -38,13 +45,29 @@ __all__ = [
     "FolderReport",
     "Problem",
     "IMAGE_EXTENSIONS",
+    "LOADER_EXTENSIONS",
     "write_image_folder",
     "verify_image_folder",
 ]
 
-#: Extensions (lower case, no dot) that ``flow_from_directory`` or
-#: ``image_dataset_from_directory`` pick up as images.
+#: Extensions (lower case, no dot) each loader picks up, as the installed Keras
+#: lists them: ``Iterator.white_list_formats`` in
+#: ``keras/src/legacy/preprocessing/image.py`` (used by ``flow_from_directory``)
+#: and ``ALLOWLIST_FORMATS`` in ``keras/src/utils/image_dataset_utils.py``.
+LOADER_EXTENSIONS = {
+    "flow_from_directory": ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff"),
+    "image_dataset_from_directory": ("bmp", "gif", "jpeg", "jpg", "png"),
+}
+
+#: Extensions that ``flow_from_directory`` or ``image_dataset_from_directory`` pick up.
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "bmp", "ppm", "tif", "tiff", "gif")
+
+# Common image formats that one loader or both leave out: reported as ignored.
+_OTHER_IMAGE_EXTENSIONS = (
+    "webp", "avif", "heic", "heif", "jxl", "jfif", "jpe", "jp2", "j2k", "apng",
+    "pgm", "pbm", "pnm", "dib", "ico", "psd", "tga", "qoi",
+)  # fmt: skip
+_IMAGE_SUFFIXES = frozenset("." + e for e in IMAGE_EXTENSIONS + _OTHER_IMAGE_EXTENSIONS)
 
 
 def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = False) -> list[Path]:
@@ -87,6 +110,13 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
         If ``root`` is not empty (and ``exist_ok`` is False), or a file to be
         written already exists; nothing is written then.
 
+    Notes
+    -----
+    All or nothing: the files are written into a hidden temporary folder
+    beside ``root`` and moved into place once all are written. If anything
+    fails on the way, ``root`` is left exactly as it was (folders this call
+    created are removed again) and no temporary folder is left behind.
+
     Examples
     --------
     >>> import tempfile
@@ -123,10 +153,11 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
         )
 
     scale = scales_by_255(images)
-    for c in names:
-        (root / c).mkdir(parents=True, exist_ok=True)
-    for img, path in zip(images, paths):
-        write_image(img, path, scale)
+    with staged_folder(root) as stage:  # all files or none: see _image_files.staged_folder
+        for c in names:
+            (stage / c).mkdir()
+        for img, path in zip(images, paths):
+            write_image(img, stage / path.relative_to(root), scale)
     return paths
 
 
@@ -145,7 +176,7 @@ def _check_labels(labels, n: int) -> np.ndarray:
 
 
 class Problem(NamedTuple):
-    """One thing a loader would fail on: the path and why."""
+    """One thing a loader would fail on, or silently skip: the path and why."""
 
     path: Path
     reason: str
@@ -160,11 +191,18 @@ class FolderReport:
     root : pathlib.Path
         The folder checked.
     classes : list of str
-        Class folders in the order Keras numbers them (sorted names).
+        Class folders in the order the loader numbers them (sorted names).
     counts : dict
-        ``{class: number of readable images}``.
+        ``{class: number of images that decode without any problem}``.
     problems : list of Problem
         ``(path, reason)`` for each bad file or folder; empty if all is well.
+    files : list of pathlib.Path
+        Every file the loader would list (good or bad), class by class, in
+        the order Keras lists them.
+    loader : str or None
+        The loader checked for (see :func:`verify_image_folder`).
+    decoders : tuple of str
+        What decoded every file: ``("PIL",)`` or ``("PIL", "TensorFlow")``.
 
     Examples
     --------
@@ -180,6 +218,9 @@ class FolderReport:
     classes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    loader: str | None = None
+    decoders: tuple[str, ...] = ("PIL",)
 
     @property
     def ok(self) -> bool:
@@ -195,7 +236,8 @@ class FolderReport:
         lines = [
             f"{self.root}: {len(self.classes)} classes, {self.n_images} readable images ("
             + ", ".join(f"{c}: {n}" for c, n in self.counts.items())
-            + ")"
+            + f"); checked for {self.loader or 'any loader'}, decoded with "
+            + " and ".join(self.decoders)
         ]
         if self.ok:
             lines.append("no problems found")
@@ -210,75 +252,157 @@ class FolderReport:
         return "\n".join(lines)
 
 
-def _check_image_file(path: Path) -> str | None:
-    """Return why ``path`` cannot be loaded as an image, or None if it can."""
-    from PIL import Image, UnidentifiedImageError
+def _check_loader(loader) -> str | None:
+    if loader is None or (isinstance(loader, str) and loader in LOADER_EXTENSIONS):
+        return loader
+    raise ValueError(
+        f"`loader` must be None, {' or '.join(map(repr, LOADER_EXTENSIONS))}, got {loader!r}."
+    )
 
+
+def _reads(fname: str, loader: str | None) -> bool:
+    """Whether ``loader`` (None: either) lists ``fname``, matched exactly as Keras does."""
+    name = fname.lower()
+    if loader in (None, "flow_from_directory") and name.endswith(
+        LOADER_EXTENSIONS["flow_from_directory"]  # no dot: Keras matches the bare ending
+    ):
+        return True
+    dotted = tuple("." + e for e in LOADER_EXTENSIONS["image_dataset_from_directory"])
+    return loader in (None, "image_dataset_from_directory") and name.endswith(dotted)
+
+
+def _ignored(fname: str, loader: str | None) -> str | None:
+    """The reason an image file that ``loader`` does not list is reported, or None."""
+    suffix = Path(fname).suffix.lower()
+    if _reads(fname, loader) or suffix not in _IMAGE_SUFFIXES:
+        return None
+    who = loader or " and ".join(LOADER_EXTENSIONS)
+    read = ", ".join(LOADER_EXTENSIONS[loader]) if loader else ", ".join(IMAGE_EXTENSIONS)
+    return f"ignored by {who}: extension {suffix} (read: {read})"
+
+
+def _file_problem(path: Path, tf_decode: bool) -> str | None:
+    """Why ``path`` cannot be loaded as an image, or None if it can (decodes every pixel)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if size == 0:
+        if path.is_symlink():
+            return "unreadable: a broken symbolic link"
+        return f"unreadable: {exc.strerror or exc}"
+    if not stat.S_ISREG(info.st_mode):
+        return "unreadable: not a regular file (a pipe, socket or device); not opened"
+    if info.st_size == 0:
         return "empty file (0 bytes)"
-    fmt = None
     try:
-        with Image.open(path) as im:
-            fmt = im.format
-            im.verify()  # checks structure and checksums without decoding
-        with Image.open(path) as im:
-            im.load()  # decodes every pixel: finds truncated data
-    except UnidentifiedImageError:
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-        kind = "text" if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "data"
-        return (
-            f"not an image: its contents are {kind}, not any image format "
-            f"(only the name says {path.suffix})"
+        data = path.read_bytes()
+    except OSError as exc:
+        hint = " (check its permissions)" if isinstance(exc, PermissionError) else ""
+        return f"unreadable: {exc.strerror or exc}{hint}"
+    reason = png_problem(data) or pil_problem(data, path.suffix)
+    if reason is None and tf_decode:
+        reason = tensorflow_problem(data)
+    return reason
+
+
+def _scan_class(folder: Path, loader, tf_decode: bool, report: FolderReport) -> int:
+    """Check ``folder`` (walked as Keras walks it) into ``report``; return its good images."""
+    problems = report.problems
+
+    def unlistable(err: OSError) -> None:
+        problems.append(Problem(Path(err.filename), f"folder cannot be listed: {err.strerror}"))
+
+    n_ok = 0
+    walk = sorted(os.walk(folder, onerror=unlistable), key=lambda entry: entry[0])  # as Keras
+    for dirpath, _, filenames in walk:
+        for fname in sorted(filenames):
+            path = Path(dirpath) / fname
+            reason = _ignored(fname, loader)
+            if reason is None and _reads(fname, loader):
+                report.files.append(path)
+                reason = _file_problem(path, tf_decode)
+                n_ok += reason is None
+            if reason is not None:
+                problems.append(Problem(path, reason))
+    return n_ok
+
+
+def _hidden_folder_problem(folder: Path, loader) -> Problem | None:
+    if loader != "image_dataset_from_directory":
+        also = "" if loader else "; image_dataset_from_directory skips it"
+        return Problem(
+            folder, f"hidden folder: flow_from_directory would read it as an extra class{also}"
         )
-    except PermissionError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    except (OSError, SyntaxError, ValueError) as exc:
-        # PIL reports truncation and bad checksums as OSError / SyntaxError
-        msg = str(exc) or type(exc).__name__
-        what = "truncated" if "truncat" in msg.lower() else "corrupt"
-        return f"{what} {fmt} image: {msg}" if fmt else f"{what} image: {msg}"
-    return None
+    n = sum(
+        Path(f).suffix.lower() in _IMAGE_SUFFIXES or _reads(f, None)
+        for _, _, files in os.walk(folder)
+        for f in files
+    )
+    if not n:
+        return None
+    return Problem(folder, f"hidden folder: {loader} skips it, so its {n} image file(s) are unused")
 
 
-def verify_image_folder(root) -> FolderReport:
-    """Find every file and class folder a directory loader would fail on.
+def verify_image_folder(root, loader: str | None = None) -> FolderReport:
+    """Find every file and class folder a directory loader would fail on or skip.
 
-    Looks at the folders and files exactly as ``flow_from_directory`` does
-    (every sub-folder of ``root`` is a class; image files are found by
-    extension, case-insensitively, also in nested folders) and opens and fully
-    decodes each image file.
+    Lists the folders and files exactly as the loader does (every sub-folder
+    of ``root`` is a class; files are picked by their name's ending,
+    case-insensitively, also in nested folders) and reads and fully decodes
+    every file, one at a time: a bad file is reported and the scan goes on.
 
     Reported, each with its reason:
 
-    - empty (0-byte) files with an image extension;
-    - files with an image extension that are not images (a text file called
-      ``.png``), truncated images and corrupt ones (bad checksums);
-    - class folders without a single readable image;
-    - hidden sub-folders (``.ipynb_checkpoints``...), which Keras would
-      silently turn into an extra class;
-    - image files lying directly in ``root``, which no class will ever see.
+    - ``oversized``: a header declaring more pixels than PIL's limit,
+      ``PIL.Image.MAX_IMAGE_PIXELS`` (89,478,485 by default; PIL warns above
+      it and refuses twice that, so ``flow_from_directory`` would too; set it
+      in PIL to change the limit). Such a file is not decoded.
+    - ``truncated``: the file ends early, including a PNG whose complete
+      pixel data holds fewer rows than its header promises (PIL pads those
+      with zeros without a word, TensorFlow refuses them) and a PNG cut right
+      after its header. Truncation is found whatever
+      ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` says.
+    - ``corrupt``: bad checksums or data the decoder rejects.
+    - ``wrong format for its extension``: e.g. JPEG data in a ``.png`` file.
+    - ``unreadable``: no permission, a broken link, a pipe or device.
+    - ``empty file``; ``not an image`` (a text file called ``.png``).
+    - ``ignored by <loader>``: an image file whose extension the loader does
+      not list (a ``.gif`` for ``flow_from_directory``, a ``.webp``, ``.heic``
+      or ``.avif`` for both), so it is silently left out. Files that are not
+      images by their extension (``.txt``, ``.csv``) are skipped, as the
+      loaders skip them.
+    - class folders without a readable image, hidden folders
+      (``.ipynb_checkpoints``), image files directly in ``root``.
 
     Parameters
     ----------
     root : str or os.PathLike
         The dataset folder, holding one sub-folder per class.
+    loader : {None, "flow_from_directory", "image_dataset_from_directory"}
+        Which loader to check for. ``"flow_from_directory"``: the extensions
+        ``png jpg jpeg bmp ppm tif tiff`` (``Iterator.white_list_formats`` in
+        ``keras/src/legacy/preprocessing/image.py``, matched as
+        ``name.lower().endswith(...)``, without the dot), hidden folders are
+        classes. ``"image_dataset_from_directory"``: ``.bmp .gif .jpeg .jpg
+        .png`` (``ALLOWLIST_FORMATS`` in ``keras/src/utils/image_dataset_utils.py``),
+        hidden folders are skipped (``index_directory`` in
+        ``keras/src/utils/dataset_utils.py``), and, when TensorFlow is
+        installed, each file must also decode with
+        ``tf.io.decode_image(..., channels=3, expand_animations=False)`` as the
+        loader decodes it (``report.decoders`` says whether it was tried).
+        ``None`` (default): files either loader reads are checked with PIL.
 
     Returns
     -------
     FolderReport
         ``.ok``, ``.problems`` (list of ``(path, reason)``), ``.classes``
-        (sorted, as Keras numbers them), ``.counts`` (readable images per class).
-        ``print(report)`` gives a readable summary.
+        (sorted, as Keras numbers them), ``.counts`` (good images per class),
+        ``.files`` (what the loader lists). ``print(report)`` gives a summary.
 
     Raises
     ------
     ValueError
-        If ``root`` does not exist, is not a folder, or has no class folders.
+        If ``root`` does not exist, is not a folder, or has no class folders,
+        or ``loader`` is not one of the above.
 
     Examples
     --------
@@ -286,48 +410,47 @@ def verify_image_folder(root) -> FolderReport:
     >>> root = Path(tempfile.mkdtemp())
     >>> _ = write_image_folder(np.zeros((2, 4, 4), np.uint8), [0, 1], root, ["a", "b"])
     >>> _ = (root / "b" / "notes.png").write_text("not a picture")
-    >>> report = verify_image_folder(root)
+    >>> _ = (root / "a" / "clip.gif").write_bytes(b"GIF89a")
+    >>> report = verify_image_folder(root, loader="flow_from_directory")
     >>> report.ok, report.counts
     (False, {'a': 1, 'b': 1})
-    >>> [(p.path.name, p.reason.split(":")[0]) for p in report.problems]
-    [('notes.png', 'not an image')]
+    >>> for p in report.problems:
+    ...     print(p.path.name, "-", p.reason.split(" (")[0])
+    clip.gif - ignored by flow_from_directory: extension .gif
+    notes.png - not an image: its contents are text, not any image format
     """
+    loader = _check_loader(loader)
     root = folder_path(root, "root")
     if not root.exists():
         raise ValueError(f"`root` {str(root)!r} does not exist.")
-    subdirs = sorted(p.name for p in root.iterdir() if p.is_dir())
-    if not subdirs:
+    try:
+        entries = sorted(root.iterdir())
+    except OSError as exc:
+        raise ValueError(f"`root` {str(root)!r} cannot be listed: {exc.strerror}.") from None
+    subdirs = [p.name for p in entries if p.is_dir()]
+    for_datasets = loader == "image_dataset_from_directory"
+    classes = [c for c in subdirs if not (for_datasets and c.startswith("."))]
+    if not classes:
         raise ValueError(
             f"`root` {str(root)!r} has no class folders; put each class's images in its own "
             "sub-folder (root/<class>/<image>)."
         )
-    report = FolderReport(root=root, classes=subdirs)
-    for entry in sorted(root.iterdir()):
-        if entry.is_file() and entry.suffix.lower().lstrip(".") in IMAGE_EXTENSIONS:
+    tf_decode = for_datasets and importlib.util.find_spec("tensorflow") is not None
+    decoders = ("PIL", "TensorFlow") if tf_decode else ("PIL",)
+    report = FolderReport(root=root, classes=classes, loader=loader, decoders=decoders)
+    for entry in entries:
+        suffix = entry.suffix.lower()
+        if entry.is_file() and (_reads(entry.name, loader) or suffix in _IMAGE_SUFFIXES):
             report.problems.append(
                 Problem(entry, "image file outside any class folder: loaders ignore it")
             )
     for cls in subdirs:
         folder = root / cls
-        if cls.startswith("."):
-            report.problems.append(
-                Problem(
-                    folder, "hidden folder: flow_from_directory would read it as an extra class"
-                )
-            )
-        n_ok = 0
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for fname in sorted(filenames):
-                if fname.lower().rsplit(".", 1)[-1] not in IMAGE_EXTENSIONS or "." not in fname:
-                    continue
-                path = Path(dirpath) / fname
-                reason = _check_image_file(path)
-                if reason is None:
-                    n_ok += 1
-                else:
-                    report.problems.append(Problem(path, reason))
-        report.counts[cls] = n_ok
-        if n_ok == 0 and not cls.startswith("."):
+        hidden = _hidden_folder_problem(folder, loader) if cls[0] == "." else None
+        report.problems += [hidden] if hidden else []
+        if cls not in classes:
+            continue
+        report.counts[cls] = _scan_class(folder, loader, tf_decode, report)
+        if report.counts[cls] == 0 and not cls.startswith("."):
             report.problems.append(Problem(folder, "empty class folder: no readable image in it"))
     return report

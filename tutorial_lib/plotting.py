@@ -31,7 +31,10 @@ def to_displayable(image) -> tuple[np.ndarray, bool]:
         ``(H, W)`` or ``(H, W, C)`` with C in 1, 3, 4; bool, integer or float.
         uint8 is returned as it is; other 0..255 and 0..1 images (the range
         guessed as for every function of the package) are divided by 255 or
-        kept; anything else is stretched to its finite min..max.
+        kept; anything else is stretched to its min..max. NaN and infinite
+        values are refused with a ValueError (they have no grey level, and
+        matplotlib would draw them as holes), never turned into NaN or
+        clipped in silence: replace them first, e.g. with ``np.nan_to_num``.
 
     Returns
     -------
@@ -55,8 +58,20 @@ def to_displayable(image) -> tuple[np.ndarray, bool]:
             "`image` must be (H, W) or (H, W, C) with C in 1, 3, 4 to be shown, "
             f"got shape {img.shape}."
         )
+    if img.dtype.kind not in "biuf" or img.size == 0:
+        raise ValueError(
+            "`image` must be a non-empty array of bool, integer or float values, "
+            f"got dtype {img.dtype} and shape {img.shape}."
+        )
     if img.dtype == np.uint8:
         return img, False
+    if img.dtype.kind == "f" and not np.all(np.isfinite(img)):
+        n_nan, n_inf = int(np.isnan(img).sum()), int(np.isinf(img).sum())
+        raise ValueError(
+            f"`image` holds {n_nan} NaN and {n_inf} infinite value(s), which have no grey "
+            "level; replace them first, e.g. np.nan_to_num(image, nan=0.0, posinf=1.0, "
+            "neginf=0.0)."
+        )
     low, high = guess_value_range(img)
     if (low, high) in ((0.0, 1.0), (0.0, 255.0)) and fits_range(img, low, high):
         return img.astype(np.float64) / high, False

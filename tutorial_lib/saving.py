@@ -5,8 +5,9 @@ random number in each name (two draws can pick the same name and the second
 silently replaces the first), and stretches each image to its own min..max
 before saving. :func:`save_augmented` is the offline alternative: exactly
 ``copies`` files per source image, names that say which source and which copy
-and sort in that order, the same bytes for the same ``seed``, and no existing
-file ever replaced.
+and sort in that order, the same bytes for the same ``seed``, no existing
+file ever replaced, and all the files or none (a failure half-way leaves the
+folder as it was).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ._image_files import (
     folder_path,
     refuse_existing,
     scales_by_255,
+    staged_folder,
     write_image,
 )
 
@@ -154,7 +156,16 @@ def save_augmented(
         For bad arguments, naming the argument.
     FileExistsError
         If any file to be written already exists; the message names it and
-        nothing is written.
+        nothing is written. Whatever ``augment`` raises propagates, with a
+        note naming the image and copy.
+
+    Notes
+    -----
+    All or nothing: the copies are written into a hidden temporary folder
+    beside ``directory`` and moved into it once all are written, never
+    replacing a file. If anything fails (``augment`` raises on image k...),
+    nothing is left behind, files already in ``directory`` are not touched,
+    and the corrected call can simply be run again.
 
     Examples
     --------
@@ -189,10 +200,10 @@ def save_augmented(
         directory / augmented_filename(s, k, prefix, ext) for s in sources for k in range(copies)
     ]
     refuse_existing(paths, directory, "Choose a new folder or another `prefix`.")
-    directory.mkdir(parents=True, exist_ok=True)
     np_state, py_state = np.random.get_state(), random.getstate()
     try:
-        _write_copies(images, apply, paths, base, ext, progress)
+        with staged_folder(directory) as stage:  # all files or none
+            _write_copies(images, apply, [stage / p.name for p in paths], base, ext, progress)
     finally:
         np.random.set_state(np_state)
         random.setstate(py_state)
@@ -209,7 +220,15 @@ def _write_copies(images, apply, paths: list[Path], base: int, ext: str, progres
         for i, src in enumerate(images):
             x = (src[..., None] if src.ndim == 2 else src).astype(np.float32)  # a fresh copy
             for k in range(copies):
-                out = _checked_output(apply(x.copy(), _copy_seed(base, i, k)), i, ext)
+                try:
+                    out = apply(x.copy(), _copy_seed(base, i, k))
+                except Exception as exc:
+                    exc.add_note(
+                        f"save_augmented: `augment` raised on image {i}, copy {k}; "
+                        "no file was written."
+                    )
+                    raise
+                out = _checked_output(out, i, ext)
                 write_image(out, paths[i * copies + k], scale, _FORMATS[ext])
                 bar.update(1)
 
@@ -243,4 +262,11 @@ def _checked_output(out, index: int, ext: str) -> np.ndarray:
         )
     if _FORMATS[ext] == "JPEG" and out.ndim == 3 and out.shape[-1] == 4:
         raise ValueError("`format` jpg cannot store 4-channel images; use png.")
+    if out.dtype.kind not in "biuf":
+        raise ValueError(f"`augment` returned dtype {out.dtype} for image {index}; need numbers.")
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"`augment` returned NaN or infinite values for image {index}; they have no pixel "
+            "value, so no file was written."
+        )
     return out

@@ -248,6 +248,9 @@ def erode(image, footprint=3) -> np.ndarray:
     ----------
     image : array_like
         ``(H, W)``, ``(H, W, C)`` or a batch ``(N, H, W, C)``; integer or float.
+        NaN is refused (a minimum over NaN has no value, and
+        ``scipy.ndimage.grey_erosion`` would silently drop it); ``inf`` and
+        ``-inf`` are ordinary values here (``-inf`` spreads like any minimum).
     footprint : int or array_like of bool
         An odd size ``k`` for a ``k x k`` square, or a 2-D boolean array with
         odd sides (e.g. ``skimage.morphology.disk(1)``). 1 returns a copy.
@@ -269,6 +272,11 @@ def erode(image, footprint=3) -> np.ndarray:
 
     arr = _check_images(image)
     fp = _footprint(footprint)
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError(
+            f"`image` holds {int(np.isnan(arr).sum())} NaN value(s); erosion takes a minimum, "
+            "which NaN does not have. Replace them first, e.g. np.nan_to_num(image)."
+        )
     if fp.shape == (1, 1):
         return arr.copy()
     # (k, k) for (H, W); (k, k, 1) for (H, W, C); (1, k, k, 1) for (N, H, W, C)

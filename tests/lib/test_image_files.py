@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
 import tutorial_lib as tl
+from tutorial_lib import image_folder
 from tutorial_lib._image_files import (
     check_names,
     check_png_batch,
     folder_path,
     refuse_existing,
+    staged_folder,
     to_8bit,
     write_image,
 )
@@ -90,3 +96,100 @@ def test_both_writers_share_the_refusal_message(tmp_path):
     tl.save_augmented(x, lambda im, rng: im, tmp_path / "a", prefix="p")
     with pytest.raises(FileExistsError, match=r"1 of the 1 files to write already exist"):
         tl.save_augmented(x, lambda im, rng: im, tmp_path / "a", prefix="p")
+
+
+# --------------------------------------------------------------------------- all or nothing
+
+
+def snapshot(folder):
+    """{relative path: bytes, or None for a folder} of everything under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_staged_folder_moves_everything_at_the_end(tmp_path):
+    target = tmp_path / "new" / "out"
+    with staged_folder(target) as stage:
+        assert stage.parent == target.parent and stage.name.startswith(".out.partial-")
+        (stage / "a").mkdir()
+        (stage / "a" / "1.png").write_bytes(b"one")
+        (stage / "2.png").write_bytes(b"two")
+        assert not target.exists()  # nothing visible before the end
+    assert snapshot(target) == {"2.png": b"two", "a": None, "a/1.png": b"one"}
+    assert [p.name for p in target.parent.iterdir()] == ["out"]
+
+
+def test_a_file_in_the_way_at_the_end_undoes_every_move(tmp_path):
+    target = tmp_path / "out"
+    (target / "b").mkdir(parents=True)
+    (target / "b" / "2.png").write_bytes(b"user")
+    before = snapshot(tmp_path)
+    with pytest.raises(FileExistsError, match="2.png"):
+        with staged_folder(target) as stage:
+            for d in ("a", "b", "c"):
+                (stage / d).mkdir()
+                (stage / d / "1.png").write_bytes(b"ours")  # a/1.png, b/1.png move first
+            (stage / "b" / "2.png").write_bytes(b"ours")
+    assert snapshot(tmp_path) == before
+
+
+def test_without_hard_links_files_are_renamed_but_never_replace_one(tmp_path, monkeypatch):
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")  # e.g. FAT, some network shares
+
+    monkeypatch.setattr(os, "link", no_links)
+    with staged_folder(tmp_path / "out") as stage:
+        (stage / "1.png").write_bytes(b"one")
+    assert snapshot(tmp_path) == {"out": None, "out/1.png": b"one"}
+    with pytest.raises(FileExistsError, match="1.png"):
+        with staged_folder(tmp_path / "out") as stage:
+            (stage / "0.png").write_bytes(b"zero")
+            (stage / "1.png").write_bytes(b"other")
+    assert snapshot(tmp_path) == {"out": None, "out/1.png": b"one"}
+
+
+def test_stage_goes_inside_the_target_when_its_parent_is_read_only(tmp_path, monkeypatch):
+    target = tmp_path / "out"
+    target.mkdir()
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(prefix=None, dir=None):
+        if Path(dir) == tmp_path:
+            raise PermissionError(13, "Permission denied", str(dir))
+        return real_mkdtemp(prefix=prefix, dir=dir)
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    with staged_folder(target) as stage:
+        assert stage.parent == target
+        (stage / "1.png").write_bytes(b"one")
+    assert snapshot(tmp_path) == {"out": None, "out/1.png": b"one"}
+
+
+@pytest.mark.parametrize("exist_ok", [False, True])
+def test_write_image_folder_failing_half_way_leaves_the_folder_as_it_was(
+    tmp_path, monkeypatch, exist_ok
+):
+    root = tmp_path / "data"
+    if exist_ok:
+        (root / "cat").mkdir(parents=True)
+        (root / "cat" / "mine.jpg").write_bytes(b"user photo")
+    before = snapshot(tmp_path)
+    calls = []
+
+    def disk_full_on_third(image, path, scale, fmt="PNG"):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        write_image(image, path, scale, fmt)
+
+    monkeypatch.setattr(image_folder, "write_image", disk_full_on_third)
+    images = np.zeros((5, 4, 4), np.uint8)
+    with pytest.raises(OSError, match="No space left"):
+        tl.write_image_folder(images, [0, 1, 0, 1, 0], root, ["cat", "dog"], exist_ok=exist_ok)
+    assert len(calls) == 3
+    assert snapshot(tmp_path) == before
+    monkeypatch.undo()  # and the same call then succeeds
+    paths = tl.write_image_folder(images, [0, 1, 0, 1, 0], root, ["cat", "dog"], exist_ok=True)
+    assert all(p.is_file() for p in paths)

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import os
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 
 import tutorial_lib as tl
 from tutorial_lib import datasets
-from tutorial_lib.image_folder import verify_image_folder, write_image_folder
+from tutorial_lib.image_folder import (
+    IMAGE_EXTENSIONS,
+    LOADER_EXTENSIONS,
+    verify_image_folder,
+    write_image_folder,
+)
 
 
 def read(path):
@@ -316,3 +328,358 @@ def test_keras_reads_what_was_written(tmp_path):
     rows = [int(f.split("/")[1].split(".")[0]) for f in expected_files]
     np.testing.assert_array_equal(x[..., 0], images[rows].astype(np.float32))
     np.testing.assert_array_equal(y, (labels[rows] == 0).astype(np.float32))
+
+
+# --------------------------------------------------------------------------- bad files, one by one
+
+
+def png_bytes(image) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def png_chunks(data):
+    """[(type, payload)] of a PNG file."""
+    pos, chunks = 8, []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        chunks.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]))
+        pos += 12 + length
+    return chunks
+
+
+def build_png(chunks) -> bytes:
+    """A PNG file of these chunks, each with a correct CRC."""
+    out = b"\x89PNG\r\n\x1a\n"
+    for ctype, payload in chunks:
+        crc = zlib.crc32(ctype + payload)
+        out += struct.pack(">I", len(payload)) + ctype + payload + struct.pack(">I", crc)
+    return out
+
+
+ROWS = np.random.default_rng(5).integers(0, 256, size=(64, 16, 3), dtype=np.uint8)
+
+
+def declared_as(width, height) -> bytes:
+    """A valid tiny PNG whose IHDR is patched to declare width x height (CRC fixed)."""
+    chunks = png_chunks(png_bytes(ROWS[:4, :4]))
+    ihdr = struct.pack(">II", width, height) + chunks[0][1][8:]
+    return build_png([(b"IHDR", ihdr)] + chunks[1:])
+
+
+def rows_short() -> bytes:
+    """Header promises 64 rows; one complete zlib stream holds 4 of them, then IEND."""
+    ihdr = png_chunks(png_bytes(ROWS))[0][1]
+    raw = b"".join(b"\x00" + ROWS[r].tobytes() for r in range(4))  # filter byte 0 + a row
+    return build_png([(b"IHDR", ihdr), (b"IDAT", zlib.compress(raw)), (b"IEND", b"")])
+
+
+def jpeg_bytes(image=ROWS) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def good_folder(tmp_path):
+    """Two classes of three good PNGs each."""
+    root = tmp_path / "data"
+    images = np.random.default_rng(0).integers(0, 256, size=(6, 8, 8, 3), dtype=np.uint8)
+    write_image_folder(images, [0, 0, 0, 1, 1, 1], root, ["cat", "dog"])
+    return root
+
+
+def reasons_of(report):
+    return {p.path.name: p.reason for p in report.problems}
+
+
+def test_pil_alone_misses_the_short_png_that_tensorflow_refuses(tmp_path):
+    """Why verify_image_folder reads the PNG structure itself."""
+    with Image.open(io.BytesIO(rows_short())) as im:
+        im.load()  # no error: PIL fills the 60 missing rows with zeros
+        assert im.size == (16, 64) and not np.asarray(im)[4:].any()
+
+
+def test_oversized_header_is_reported_with_its_size_and_the_scan_goes_on(good_folder):
+    (good_folder / "cat" / "bomb.png").write_bytes(declared_as(20000, 20000))
+    (good_folder / "dog" / "big.png").write_bytes(declared_as(10000, 10000))  # PIL warns only
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor does PIL's DecompressionBombWarning escape
+        report = verify_image_folder(good_folder)
+    reasons = reasons_of(report)
+    assert set(reasons) == {"bomb.png", "big.png"}
+    limit = f"{Image.MAX_IMAGE_PIXELS:,}"
+    assert reasons["bomb.png"].startswith(
+        "oversized: the header declares 20000x20000 pixels (400,000,000), "
+        f"over the limit of {limit}"
+    )
+    assert "declares 10000x10000 pixels" in reasons["big.png"]
+    assert report.counts == {"cat": 3, "dog": 3}  # every good file after them was still checked
+
+
+def test_pixel_limit_is_pils_own_read_at_each_call(good_folder, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 63)  # the 8x8 images have 64
+    report = verify_image_folder(good_folder)
+    assert len(report.problems) == 6 + 2  # six oversized files, two classes left empty
+    assert all("over the limit of 63" in p.reason for p in report.problems if p.path.is_file())
+
+
+def test_oversized_jpeg_is_reported_too(good_folder, monkeypatch):
+    (good_folder / "cat" / "big.jpg").write_bytes(jpeg_bytes())  # 16x64 = 1024 pixels
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 300)  # PIL refuses over 600: an error
+    reasons = reasons_of(verify_image_folder(good_folder))
+    assert reasons["big.jpg"].startswith("oversized: the header declares 16x64 pixels (1,024)")
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (rows_short(), "truncated PNG: its pixel data ends after 196 of the 3,136 bytes"),
+        (png_bytes(ROWS)[:33], "truncated PNG: the file ends right after its IHDR chunk, before"),
+        (png_bytes(ROWS)[:20], "truncated PNG: the file ends inside its IHDR chunk"),
+        (png_bytes(ROWS)[:-12], "truncated PNG: its pixel data is complete but the file ends"),
+    ],
+    ids=["4-of-64-rows", "cut-after-header", "cut-in-header", "no-IEND"],
+)
+def test_truncated_pngs_are_reported_as_truncated(good_folder, data, expected):
+    (good_folder / "dog" / "bad.png").write_bytes(data)
+    report = verify_image_folder(good_folder)
+    assert [(p.path.name, p.reason[: len(expected)]) for p in report.problems] == [
+        ("bad.png", expected)
+    ]
+    assert "corrupt" not in report.problems[0].reason
+    assert report.counts == {"cat": 3, "dog": 3}
+
+
+def test_short_png_names_the_rows_it_holds(good_folder):
+    (good_folder / "dog" / "bad.png").write_bytes(rows_short())
+    (reason,) = reasons_of(verify_image_folder(good_folder)).values()
+    assert "(16x64 pixels)" in reason and "(4 of 64 rows)" in reason
+
+
+def test_truncation_is_found_even_when_pil_is_told_to_load_truncated_images(
+    good_folder, monkeypatch
+):
+    data = jpeg_bytes()
+    (good_folder / "cat" / "cut.jpg").write_bytes(data[: len(data) - 200])
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with Image.open(good_folder / "cat" / "cut.jpg") as im:
+        im.load()  # PIL pads it in silence now
+    reasons = reasons_of(verify_image_folder(good_folder))
+    assert reasons["cut.jpg"].startswith("truncated JPEG image")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # the user's setting is restored
+
+
+def test_wrong_format_for_the_extension(good_folder):
+    (good_folder / "cat" / "photo.png").write_bytes(jpeg_bytes())
+    (good_folder / "cat" / "photo.jpg").write_bytes(jpeg_bytes())  # right: not reported
+    reasons = reasons_of(verify_image_folder(good_folder))
+    assert reasons == {
+        "photo.png": "wrong format for its extension: the contents are JPEG, the name says .png "
+        "(the loaders go by the contents, other tools by the name)"
+    }
+
+
+def test_unreadable_files_are_reported_and_the_scan_goes_on(good_folder, monkeypatch):
+    locked = good_folder / "cat" / "locked.png"
+    locked.write_bytes(png_bytes(ROWS))
+    (good_folder / "cat" / "dangling.png").symlink_to(good_folder / "nowhere.png")
+    os.mkfifo(good_folder / "dog" / "pipe.png")  # opening it would block: never opened
+    real_read_bytes = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.png":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)  # as chmod 000 does for non-root
+    report = verify_image_folder(good_folder)
+    assert reasons_of(report) == {
+        "locked.png": "unreadable: Permission denied (check its permissions)",
+        "dangling.png": "unreadable: a broken symbolic link",
+        "pipe.png": "unreadable: not a regular file (a pipe, socket or device); not opened",
+    }
+    assert report.counts == {"cat": 3, "dog": 3}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_by_permissions(good_folder):
+    locked = good_folder / "cat" / "locked.png"
+    locked.write_bytes(png_bytes(ROWS))
+    locked.chmod(0)
+    try:
+        reasons = reasons_of(verify_image_folder(good_folder))
+    finally:
+        locked.chmod(0o644)
+    assert reasons == {"locked.png": "unreadable: Permission denied (check its permissions)"}
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(good_folder, monkeypatch):
+    (good_folder / "cat" / "sub").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if Path(path).name == "sub":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = verify_image_folder(good_folder)
+    assert reasons_of(report) == {"sub": "folder cannot be listed: Permission denied"}
+
+
+def test_one_scan_reports_every_kind_of_bad_file_once(good_folder):
+    bad = {
+        "bomb.png": (declared_as(20000, 20000), "oversized"),
+        "short.png": (rows_short(), "truncated"),
+        "header.png": (png_bytes(ROWS)[:33], "truncated"),
+        "jpeg.png": (jpeg_bytes(), "wrong format for its extension"),
+        "zero.png": (b"", "empty file"),
+        "notes.jpg": (b"shopping list\n", "not an image"),
+        "flipped.png": (None, "corrupt"),
+    }
+    flipped = bytearray(png_bytes(ROWS))
+    flipped[len(flipped) // 2] ^= 0xFF
+    for i, (name, (data, _)) in enumerate(sorted(bad.items())):
+        path = good_folder / ("cat", "dog")[i % 2] / name
+        path.write_bytes(bytes(flipped) if data is None else data)
+    report = verify_image_folder(good_folder)
+    reasons = reasons_of(report)
+    assert set(reasons) == set(bad)
+    for name, (_, kind) in bad.items():
+        assert reasons[name].startswith(kind), (name, reasons[name])
+    assert report.counts == {"cat": 3, "dog": 3}
+    assert len(report.files) == 6 + len(bad)
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+def test_extension_lists_are_the_installed_keras_ones():
+    from keras.src.legacy.preprocessing.image import Iterator
+    from keras.src.utils.image_dataset_utils import ALLOWLIST_FORMATS
+
+    assert LOADER_EXTENSIONS["flow_from_directory"] == Iterator.white_list_formats
+    dotted = tuple("." + e for e in LOADER_EXTENSIONS["image_dataset_from_directory"])
+    assert sorted(dotted) == sorted(ALLOWLIST_FORMATS)
+    assert set(IMAGE_EXTENSIONS) == {e for exts in LOADER_EXTENSIONS.values() for e in exts}
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    """Good images under every extension either loader might take, plus some it might not."""
+    root = tmp_path / "mixed"
+    image = np.random.default_rng(2).integers(0, 256, size=(8, 8, 3), dtype=np.uint8)
+    formats = {
+        "a.png": "PNG",
+        "b.JPG": "JPEG",
+        "c.jpeg": "JPEG",
+        "d.bmp": "BMP",
+        "e.ppm": "PPM",
+        "f.tif": "TIFF",
+        "g.tiff": "TIFF",
+        "h.gif": "GIF",
+        "i.webp": "WEBP",
+        "jpng": "PNG",  # no dot: flow_from_directory matches the bare ending
+        "sub/k.png": "PNG",
+    }
+    for cls in ("one", "two"):
+        for name, fmt in formats.items():
+            path = root / cls / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(image).save(path, format=fmt)
+        (root / cls / "notes.txt").write_text("not an image, by its extension")
+    (root / ".hidden").mkdir()
+    Image.fromarray(image).save(root / ".hidden" / "x.png")
+    return root
+
+
+@pytest.mark.filterwarnings("ignore:Using .*tiff.* files with multiple bands")
+def test_flow_from_directory_lists_exactly_what_keras_lists(mixed_folder):
+    report = verify_image_folder(mixed_folder, loader="flow_from_directory")
+    it = tl.get_image_data_generator()().flow_from_directory(
+        mixed_folder, target_size=(8, 8), batch_size=4, shuffle=False
+    )
+    listed = [p.relative_to(mixed_folder).as_posix() for p in report.files]
+    assert listed == [f.replace(os.sep, "/") for f in it.filenames]
+    assert report.classes == list(it.class_indices) == [".hidden", "one", "two"]
+    reasons = {p.path.relative_to(mixed_folder).as_posix(): p.reason for p in report.problems}
+    assert reasons == {
+        ".hidden": "hidden folder: flow_from_directory would read it as an extra class",
+        "one/h.gif": "ignored by flow_from_directory: extension .gif "
+        "(read: png, jpg, jpeg, bmp, ppm, tif, tiff)",
+        "one/i.webp": "ignored by flow_from_directory: extension .webp "
+        "(read: png, jpg, jpeg, bmp, ppm, tif, tiff)",
+        "two/h.gif": reasons["one/h.gif"],
+        "two/i.webp": reasons["one/i.webp"],
+    }
+    assert report.counts == {".hidden": 1, "one": 9, "two": 9}
+
+
+def test_image_dataset_from_directory_lists_exactly_what_keras_lists(mixed_folder):
+    import keras
+
+    report = verify_image_folder(mixed_folder, loader="image_dataset_from_directory")
+    ds = keras.utils.image_dataset_from_directory(
+        mixed_folder, image_size=(8, 8), shuffle=False, verbose=False
+    )
+    assert [str(p) for p in report.files] == [str(Path(p)) for p in ds.file_paths]
+    assert report.classes == ds.class_names == ["one", "two"]  # hidden folders are skipped
+    assert report.decoders == ("PIL", "TensorFlow")
+    reasons = {p.path.relative_to(mixed_folder).as_posix(): p.reason for p in report.problems}
+    ignored = (
+        "ignored by image_dataset_from_directory: extension {} (read: bmp, gif, jpeg, jpg, png)"
+    )
+    assert reasons == {
+        ".hidden": "hidden folder: image_dataset_from_directory skips it, so its 1 image file(s) "
+        "are unused",
+        **{
+            f"{c}/{n}": ignored.format(Path(n).suffix)
+            for c in ("one", "two")
+            for n in ("e.ppm", "f.tif", "g.tiff", "i.webp")
+        },
+    }
+    assert report.counts == {"one": 6, "two": 6}
+    for _ in ds:  # and TensorFlow does decode every file it passed
+        pass
+
+
+def test_no_loader_checks_what_either_reads(mixed_folder):
+    report = verify_image_folder(mixed_folder)
+    reasons = {p.path.relative_to(mixed_folder).as_posix(): p.reason for p in report.problems}
+    assert set(reasons) == {".hidden", "one/i.webp", "two/i.webp"}
+    assert reasons["one/i.webp"].startswith(
+        "ignored by flow_from_directory and image_dataset_from_directory: extension .webp"
+    )
+    assert "image_dataset_from_directory skips it" in reasons[".hidden"]
+    assert report.counts == {".hidden": 1, "one": 10, "two": 10}
+    assert report.decoders == ("PIL",)
+
+
+def test_tensorflow_decoder_is_checked_for_image_dataset_from_directory(good_folder):
+    one_bit = Image.fromarray(ROWS).convert("1")  # PIL reads it, TensorFlow refuses it
+    one_bit.save(good_folder / "cat" / "mono.bmp")
+    assert verify_image_folder(good_folder, loader="flow_from_directory").ok
+    report = verify_image_folder(good_folder, loader="image_dataset_from_directory")
+    reasons = reasons_of(report)
+    assert list(reasons) == ["mono.bmp"]
+    assert reasons["mono.bmp"].startswith(
+        "TensorFlow cannot decode it, so image_dataset_from_directory fails on it: "
+    )
+    assert "{{" not in reasons["mono.bmp"] and "[Op:" not in reasons["mono.bmp"]
+    assert "decoded with PIL and TensorFlow" in str(report)
+
+
+@pytest.mark.parametrize("loader", ["flow", "keras", "", 3, ["flow_from_directory"]])
+def test_unknown_loader_is_refused_by_name(good_folder, loader):
+    with pytest.raises(ValueError, match=r"`loader` must be None, 'flow_from_directory' or "):
+        verify_image_folder(good_folder, loader=loader)
+
+
+def test_only_hidden_folders_is_no_class_for_image_dataset_from_directory(tmp_path):
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    with pytest.raises(ValueError, match="`root` .* has no class folders"):
+        verify_image_folder(tmp_path, loader="image_dataset_from_directory")
+    report = verify_image_folder(tmp_path, loader="flow_from_directory")
+    assert report.classes == [".ipynb_checkpoints"] and not report.ok

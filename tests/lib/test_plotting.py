@@ -74,6 +74,34 @@ def test_to_displayable_keeps_pixel_values():
     assert gray.shape == (3, 3)
 
 
+@pytest.mark.parametrize(
+    "bad, counts",
+    [
+        (np.inf, "0 NaN and 1 infinite"),
+        (-np.inf, "0 NaN and 1 infinite"),
+        (np.nan, "1 NaN and 0 infinite"),
+    ],
+)
+@pytest.mark.parametrize("base", [np.full((4, 4), 0.5), np.full((4, 4, 3), 100.0)])
+def test_to_displayable_refuses_nan_and_inf_never_turns_them_into_nan(bad, counts, base):
+    image = base.copy()
+    image.reshape(-1)[5] = bad  # one value, in one channel
+    with pytest.raises(ValueError, match=rf"`image` holds {counts} value\(s\).*nan_to_num"):
+        to_displayable(image)
+    with pytest.raises(ValueError, match="`image` holds"):
+        tl.show_grid(image[None])  # what the plots draw goes through the same rule
+    fixed, _ = to_displayable(np.nan_to_num(image, nan=0.0, posinf=1.0, neginf=0.0))
+    assert np.all(np.isfinite(fixed))
+
+
+@pytest.mark.parametrize(
+    "image", [np.zeros((0, 4)), np.zeros((2, 2), complex), np.array([["a", "b"]])]
+)
+def test_to_displayable_refuses_empty_and_non_numeric_images(image):
+    with pytest.raises(ValueError, match="`image` must be a non-empty array"):
+        to_displayable(image)
+
+
 def test_show_before_after_one_row_per_original():
     x = np.random.default_rng(1).random((3, 8, 8, 3))
     aug = np.stack([x[:, ::-1], x[:, :, ::-1]], axis=1)  # (3, 2, 8, 8, 3)

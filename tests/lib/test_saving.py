@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -254,3 +255,107 @@ def test_copy_k_of_image_i_does_not_depend_on_how_many_are_made(
     by_name = {p.name: p.read_bytes() for p in many}
     for p in few:
         assert by_name[p.name] == p.read_bytes()
+
+
+# --------------------------------------------------------------------------- all or nothing
+
+
+def snapshot(folder: Path) -> dict:
+    """{relative path: bytes, or None for a folder} of everything under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+class FailsAt:
+    """An augmentation that raises on its ``k``-th call (0-based), else adds a little noise."""
+
+    def __init__(self, k, exc=RuntimeError):
+        self.k, self.calls, self.exc = k, 0, exc
+
+    def __call__(self, x, rng):
+        self.calls += 1
+        if self.calls - 1 == self.k:
+            raise self.exc("augmentation broke")
+        return x + rng.normal(0, 5, size=x.shape)
+
+
+@pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt])
+def test_failing_augmentation_leaves_the_folder_as_it_was(tmp_path, digits, exc):
+    out = tmp_path / "aug"
+    out.mkdir()
+    (out / "mine.txt").write_text("user data")
+    (out / "photo.png").write_bytes(b"\x89PNG user image")
+    (out / "sub").mkdir()
+    (out / "sub" / "keep.bin").write_bytes(bytes(range(256)))
+    before_out, before_parent = snapshot(out), snapshot(tmp_path)
+    failing = FailsAt(5, exc)  # image 2, copy 1: five files are already written by then
+    with pytest.raises(exc, match="augmentation broke") as info:
+        save_augmented(digits, failing, out, copies=2, seed=0)
+    assert failing.calls == 6
+    if exc is RuntimeError:
+        assert "raised on image 2, copy 1; no file was written" in "\n".join(info.value.__notes__)
+    assert snapshot(out) == before_out  # user files byte-identical, nothing added
+    assert snapshot(tmp_path) == before_parent  # no temporary folder left beside it
+    # the corrected run now succeeds, and gives the bytes a fresh run gives
+    paths = save_augmented(digits, noisy, out, copies=2, seed=0)
+    fresh = save_augmented(digits, noisy, tmp_path / "fresh", copies=2, seed=0)
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in fresh]
+    assert {k: v for k, v in snapshot(out).items() if k in before_out} == before_out
+
+
+def test_failure_into_a_new_folder_leaves_no_folder(tmp_path, digits):
+    with pytest.raises(RuntimeError):
+        save_augmented(digits, FailsAt(3), tmp_path / "new" / "nested", copies=2)
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its new parent
+
+
+@settings(max_examples=20, deadline=None)
+@given(fail_at=st.integers(0, 7), n_user=st.integers(0, 3), copies=st.integers(1, 2))
+def test_any_failure_point_leaves_everything_as_it_was(tmp_path_factory, fail_at, n_user, copies):
+    base = tmp_path_factory.mktemp("atomic")
+    out = base / "aug"
+    out.mkdir()
+    for i in range(n_user):
+        (out / f"user{i}.png").write_bytes(bytes([i]) * 10)
+    images = np.random.default_rng(fail_at).integers(0, 256, size=(4, 5, 5), dtype=np.uint8)
+    before = snapshot(base)
+    failing = FailsAt(fail_at)
+    if fail_at < len(images) * copies:
+        with pytest.raises(RuntimeError):
+            save_augmented(images, failing, out, copies=copies)
+        assert snapshot(base) == before
+    else:  # never fails: every file is there
+        paths = save_augmented(images, failing, out, copies=copies)
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [p.name for p in paths] + [f"user{i}.png" for i in range(n_user)]
+        )
+
+
+def test_nan_from_the_augmentation_is_refused_and_nothing_written(tmp_path, digits):
+    calls = []
+
+    def nan_on_third(x, rng):
+        calls.append(1)
+        return x * np.nan if len(calls) == 3 else x
+
+    with pytest.raises(ValueError, match=r"`augment` returned NaN or infinite values for image 2"):
+        save_augmented(digits, nan_on_third, tmp_path / "a")
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_file_appearing_in_the_way_during_the_run_is_not_touched(tmp_path, digits):
+    out = tmp_path / "aug"
+    out.mkdir()
+    intruder = out / augmented_filename("src0003", 0)
+
+    def sneaky(x, rng):  # another process writes the name this call is about to use
+        if not intruder.exists():
+            intruder.write_bytes(b"written by someone else")
+        return x
+
+    with pytest.raises(FileExistsError, match="aug_src0003_copy00.png"):
+        save_augmented(digits, sneaky, out)
+    assert snapshot(out) == {intruder.name: b"written by someone else"}
+    assert [p.name for p in tmp_path.iterdir()] == ["aug"]

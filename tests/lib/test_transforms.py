@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import ndimage
 
 import tutorial_lib as tl
 from tutorial_lib.transforms import compose, erode, gaussian_noise, random_apply, salt_and_pepper
@@ -391,3 +392,22 @@ def test_property_random_apply_returns_either_input_or_fn_output(p, seed):
     x = _image((5, 5, 3), np.uint8)
     out = random_apply(lambda im: 255 - im, p=p, seed=seed)(x)
     assert np.array_equal(out, x) or np.array_equal(out, 255 - x)
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (6, 6, 2), (2, 6, 6, 1)])
+def test_erode_refuses_nan_instead_of_dropping_it(shape):
+    image = np.ones(shape, np.float32)
+    image.reshape(-1)[7] = np.nan
+    with pytest.raises(ValueError, match=r"`image` holds 1 NaN value\(s\)"):
+        erode(image, 3)
+    # scipy's own erosion loses it: the reason for refusing
+    assert not np.isnan(ndimage.grey_erosion(image, size=(3,) * image.ndim)).any()
+
+
+def test_erode_treats_infinities_as_ordinary_extremes():
+    image = np.ones((5, 5))
+    image[2, 2] = -np.inf
+    image[0, 4] = np.inf
+    out = erode(image, 3)
+    assert np.isneginf(out[1:4, 1:4]).all() and np.isneginf(out).sum() == 9
+    assert not np.isposinf(out).any()  # a maximum never survives a minimum filter

@@ -96,9 +96,8 @@ def test_transforms_refuse_non_finite_images_and_floats_outside_both_ranges():
         tl.gaussian_noise(np.array([[-0.5, 0.5]]), seed=0)
 
 
-def test_plots_scale_from_the_finite_values():
-    shown, stretched = tl.to_displayable(np.array([[-2.0, 2.0, np.inf, np.nan]]))
-    assert stretched
-    assert shown[0, :2].tolist() == [0.0, 1.0]
-    shown, stretched = tl.to_displayable(np.array([[0.0, 0.5, np.nan]]))
-    assert not stretched and shown[0, 1] == 0.5 and np.isnan(shown[0, 2])
+def test_plots_refuse_non_finite_values_rather_than_show_holes():
+    with pytest.raises(ValueError, match=r"`image` holds 1 NaN and 1 infinite"):
+        tl.to_displayable(np.array([[-2.0, 2.0, np.inf, np.nan]]))
+    with pytest.raises(ValueError, match=r"`image` holds 1 NaN and 0 infinite"):
+        tl.to_displayable(np.array([[0.0, 0.5, np.nan]]))
