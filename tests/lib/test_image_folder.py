@@ -503,18 +503,6 @@ def test_unreadable_files_are_reported_and_the_scan_goes_on(good_folder, monkeyp
     assert report.counts == {"cat": 3, "dog": 3}
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_unreadable_by_permissions(good_folder):
-    locked = good_folder / "cat" / "locked.png"
-    locked.write_bytes(png_bytes(ROWS))
-    locked.chmod(0)
-    try:
-        reasons = reasons_of(verify_image_folder(good_folder))
-    finally:
-        locked.chmod(0o644)
-    assert reasons == {"locked.png": "unreadable: Permission denied (check its permissions)"}
-
-
 def test_a_folder_that_cannot_be_listed_is_reported(good_folder, monkeypatch):
     (good_folder / "cat" / "sub").mkdir()
     real_scandir = os.scandir
