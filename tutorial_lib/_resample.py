@@ -42,15 +42,16 @@ Backends
 
 Why the two backends may differ slightly
 ----------------------------------------
-OpenCV 5 computes the input coordinates in ``float32`` and interpolates with ``float32``
+OpenCV 5 computes the sampling positions in ``float32`` and interpolates with ``float32``
 weights: ``uint8`` images agree with the NumPy kernel within one grey level, and nearest
-neighbour picks another pixel only where the coordinate is within ``float32`` rounding of a
-half-pixel tie (a handful of pixels in a million). OpenCV 4 (Colab's, in 2026) rounds the
-sampling position to 1/32 pixel for bilinear interpolation (``INTER_BITS = 5``, fixed-point
-weights), so a ``uint8`` pixel on a sharp 0-to-255 edge can differ by up to 8 grey levels
-(2 x 255 / 64); nearest neighbour rounds at 1/1024 pixel, which moves about 0.1 % of the
-label pixels next to half-pixel ties to their neighbour's label. In every case labels are
-copied, never invented, and the fill region is the same.
+neighbour (the labels, and the image with order 0) picks another pixel only where a position
+is within ``float32`` rounding of a half-pixel tie (exact ties round up, as in SciPy). OpenCV 4
+(Colab's, in 2026) rounds the sampling position to 1/32 pixel for bilinear interpolation
+(``INTER_BITS = 5``, fixed-point weights), so a ``uint8`` pixel on a sharp 0-to-255 edge can
+differ by up to 8 grey levels (2 x 255 / 64); and to 1/1024 pixel for nearest neighbour, so a
+few tenths of a percent of the pixels, those next to half-pixel ties, take their neighbour's
+value or label. In every case labels are copied, never invented, and the region filled from
+outside the picture is the same.
 
 Orders 2 to 5 call :func:`scipy.ndimage.affine_transform` for the image with either backend.
 """

@@ -203,16 +203,18 @@ class PairedAugmenter:
     mask_fill : int
         Background label given to mask pixels that come from outside the picture.
     backend : {"auto", "opencv", "numpy"}
-        Who resamples: ``"auto"`` is OpenCV (``cv2.warpAffine``, about ten times faster) when
+        Who resamples: ``"auto"`` is OpenCV (``cv2.warpAffine``, several times faster) when
         ``cv2`` imports, NumPy otherwise; ``"opencv"`` without OpenCV raises ImportError.
         The backend in use is the attribute ``backend`` (and shows in ``repr``). Both compute
         SciPy's fill modes and masks (nearest neighbour, labels copied, never invented, dtype
-        kept, ``mask_fill`` over exactly the same outside region). They may differ slightly:
-        OpenCV computes the sampling positions in ``float32`` (OpenCV 5; images agree within
-        one grey level of ``uint8``, and a mask pixel takes its neighbour's label only at a
-        half-pixel tie within ``float32`` rounding) or rounds them to 1/32 pixel with
-        fixed-point weights (OpenCV 4, Colab's: up to 8 grey levels on a sharp 0-to-255 edge,
-        and about 0.1 % of mask pixels next to half-pixel ties take a neighbour's label).
+        kept, ``mask_fill`` over exactly the same outside region). They may differ slightly,
+        because OpenCV samples at ``float32`` positions (OpenCV 5: images agree within one grey
+        level of ``uint8``, and a mask pixel takes its neighbour's label only at a half-pixel
+        tie within ``float32`` rounding) or at positions rounded to 1/32 pixel with fixed-point
+        weights (OpenCV 4, Colab's: up to 8 grey levels on a sharp 0-to-255 edge, and a few
+        tenths of a percent of the mask pixels, next to half-pixel ties, take a neighbour's
+        label). ``pip install tutorial_lib[fast]`` installs ``opencv-python-headless``; never
+        beside Colab's ``opencv-python`` (two wheels providing ``cv2`` break it).
         ``fill_mode="wrap"`` (SciPy's period ``n - 1``, which OpenCV has no mode for) and
         ``interpolation_order`` 2 to 5 (SciPy) run the same code with either backend.
 

@@ -23,6 +23,11 @@ GREY_LEVELS = 1 if OPENCV_5 else 8
 LABELS_AGREE = 0.999 if OPENCV_5 else 0.995
 
 
+def _same_pixels(a, b):
+    """The fraction of pixels equal in every channel."""
+    return np.mean((a == b).reshape(a.shape[:2] + (-1,)).all(axis=-1))
+
+
 def _labels(h, w, values, dtype, seed):
     return np.random.default_rng(seed).choice(np.asarray(values), size=(h, w)).astype(dtype)
 
@@ -256,8 +261,10 @@ def test_opencv_agrees_with_numpy_on_random_draws(
     ref_i, ref_m = numpy_aug.apply(image, mask, params)
     out_i, out_m = opencv_aug.apply(image, mask, params)
     assert out_i.shape == ref_i.shape and out_i.dtype == np.uint8 and out_m.dtype == np.uint8
-    diff = np.abs(out_i.astype(int) - ref_i.astype(int))
-    assert diff.max() <= (0 if order == 0 and OPENCV_5 else GREY_LEVELS)
+    if order == 0:  # nearest neighbour: the same pixels chosen, but at half-pixel ties
+        assert _same_pixels(out_i, ref_i) >= LABELS_AGREE
+    else:
+        assert np.abs(out_i.astype(int) - ref_i.astype(int)).max() <= GREY_LEVELS
     assert np.mean(out_m == ref_m) >= LABELS_AGREE
     assert set(np.unique(out_m).tolist()) <= {1, 2, 3, 9, 5}
 
@@ -281,8 +288,8 @@ def test_opencv_keeps_every_dtype_and_channel_count(dtype, channels, order):
     ref_i, ref_l = warp_pair(image, labels, m, off, (38, 42), backend="numpy", **kw)
     out_i, out_l = warp_pair(image, labels, m, off, (38, 42), backend="opencv", **kw)
     assert out_i.shape == ref_i.shape == (38, 42) + shape[2:] and out_i.dtype == image.dtype
-    if order == 0 and OPENCV_5:
-        assert np.array_equal(out_i, ref_i)  # bytes moved, the same pixels chosen
+    if order == 0:  # bytes moved, the same pixels chosen (OpenCV 4: but at half-pixel ties)
+        assert _same_pixels(out_i, ref_i) >= (1.0 if OPENCV_5 else LABELS_AGREE)
     elif dtype is bool:
         assert np.mean(out_i == ref_i) >= 0.999  # thresholded at 0.5: ties may flip
     else:
