@@ -53,11 +53,11 @@ GEOMETRY = dict(
     horizontal_flip=True,
 )
 LABELS = {
-    "classic": "two ImageDataGenerators, one seed (classic)",
-    "numpy": "tl.PairedAugmenter(backend='numpy').augment_batch",
-    "opencv": "tl.PairedAugmenter(backend='opencv').augment_batch",
-    "albumentations": "albumentations Compose([Affine, HorizontalFlip])",
-    "two_warps": "two bare cv2.warpAffine calls per pair (limit)",
+    "classic": "two `ImageDataGenerator`s sharing a seed (classic recipe)",
+    "numpy": "`tl.PairedAugmenter(backend='numpy').augment_batch`",
+    "opencv": "`tl.PairedAugmenter(backend='opencv').augment_batch`",
+    "albumentations": "albumentations `Compose([Affine, HorizontalFlip])`",
+    "two_warps": "two bare `cv2.warpAffine` calls per pair (the limit)",
 }
 
 
@@ -207,11 +207,12 @@ def main() -> None:
     ):
         value = rows["opencv"]["per_s"] / rows[peer]["per_s"]
         targets[f"opencv_vs_{peer}"] = {
-            "label": f"OpenCV backend vs {name}, pairs per second",
+            "label": f"`tl.PairedAugmenter` (OpenCV backend) vs {name}, pairs per second",
             "value": value,
             "target": goal,
             "met": bool(value >= goal),
             "higher_is_better": True,
+            "unit": "x",
         }
         print(f"opencv / {peer}: {value:.2f} (target {goal})")
     config = {
@@ -225,7 +226,7 @@ def main() -> None:
     write_record(
         "bench_paired",
         {
-            "title": "Paired image + mask augmentation",
+            "title": "Image + mask pairs: `tl.PairedAugmenter`, albumentations and two bare warps",
             "config": config,
             "rows": rows,
             "targets": targets,
