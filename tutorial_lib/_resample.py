@@ -25,7 +25,8 @@ Backends
     picture (SciPy's ``grid-constant``), so the pixels outside the picture are overwritten with
     the fill afterwards; which pixels those are is computed exactly, row by row, with the
     arithmetic SciPy uses. No OpenCV border mode repeats with SciPy's period ``n - 1``, so
-    ``wrap`` uses the NumPy kernel. Images go to OpenCV in chunks of 1, 3 or 4 channels;
+    ``wrap`` uses the NumPy kernel. Images go to OpenCV in chunks of 1, 3 or 4 channels (three
+    as four: OpenCV's four-channel code is faster, even with the extra channel added and dropped);
     ``uint8``, ``uint16`` and ``float32`` images are interpolated as they are, other dtypes
     through ``float32`` and back (integers rounded and clipped, as the NumPy kernel does, so
     ``float64`` images are interpolated with ``float32`` precision here); nearest neighbour
@@ -46,7 +47,7 @@ OpenCV 5 computes the sampling positions in ``float32`` and interpolates with ``
 weights: ``uint8`` images agree with the NumPy kernel within one grey level, and nearest
 neighbour (the labels, and the image with order 0) picks another pixel only where a position
 is within ``float32`` rounding of a half-pixel tie (exact ties round up, as in SciPy). OpenCV 4
-(Colab's, in 2026) rounds the sampling position to 1/32 pixel for bilinear interpolation
+(the 4.x wheels, as on Colab) rounds the sampling position to 1/32 pixel for bilinear interpolation
 (``INTER_BITS = 5``, fixed-point weights), so a ``uint8`` pixel on a sharp 0-to-255 edge can
 differ by up to 8 grey levels (2 x 255 / 64); and to 1/1024 pixel for nearest neighbour, so a
 few tenths of a percent of the pixels, those next to half-pixel ties, take their neighbour's

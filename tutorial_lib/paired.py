@@ -211,7 +211,7 @@ class PairedAugmenter:
         because OpenCV samples at ``float32`` positions (OpenCV 5: images agree within one grey
         level of ``uint8``, and a mask pixel takes its neighbour's label only at a half-pixel
         tie within ``float32`` rounding) or at positions rounded to 1/32 pixel with fixed-point
-        weights (OpenCV 4, Colab's: up to 8 grey levels on a sharp 0-to-255 edge, and a few
+        weights (OpenCV 4.x, as on Colab: up to 8 grey levels on a sharp 0-to-255 edge, and a few
         tenths of a percent of the mask pixels, next to half-pixel ties, take a neighbour's
         label). ``pip install tutorial_lib[fast]`` installs ``opencv-python-headless``; never
         beside Colab's ``opencv-python`` (two wheels providing ``cv2`` break it).
