@@ -20,7 +20,7 @@ the image and the mask with the numbers and fill modes of
 :func:`scipy.ndimage.affine_transform` (and so of ``ImageDataGenerator``): with OpenCV's
 ``cv2.warpAffine`` when ``cv2`` imports (``backend="auto"``; ``pip install
 tutorial_lib[fast]`` adds it, Colab has it already), otherwise with NumPy. The two backends
-agree within a grey level or so (see ``backend`` in :class:`PairedAugmenter`). TensorFlow is
+agree closely (``backend`` in :class:`PairedAugmenter` says how closely). TensorFlow is
 not needed (:class:`PairedBatchIterator` becomes a ``keras.utils.PyDataset`` when Keras is
 installed, for ``model.fit``).
 """
