@@ -84,6 +84,7 @@ compat-run: $(COLAB_STAMP)
 BENCH_ZCA_ARGS ?=
 .PHONY: bench
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) benchmarks/bench_crop.py
 	$(PY) benchmarks/bench_paired.py
 	$(PY) benchmarks/bench_pipelines.py

@@ -33,7 +33,7 @@ from .datasets import (
     make_shapes,
 )
 from .image_folder import FolderReport, verify_image_folder, write_image_folder
-from .paired import PairedAugmenter, PairedBatchIterator, check_image_mask_pair
+from .paired import PairedAugmenter, PairedBatchIterator, PairParams, check_image_mask_pair
 from .plotting import show_before_after, show_grid, show_mask_overlay, to_displayable
 from .saving import save_augmented
 from .seeding import set_seed
@@ -68,6 +68,7 @@ __all__ = [
     "show_mask_overlay",
     "to_displayable",
     # crops and image + mask pairs
+    "PairParams",
     "PairedAugmenter",
     "PairedBatchIterator",
     "RandomCropIterator",

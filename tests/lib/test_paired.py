@@ -1,4 +1,7 @@
-"""Tests of tutorial_lib.paired: one random draw per image/mask pair, nearest-neighbour masks, batches for fit."""
+"""Tests of tutorial_lib.paired: one random draw per image/mask pair, nearest-neighbour masks,
+batches for fit; every property for both resampling backends."""
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -6,9 +9,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tutorial_lib as tl
-from tutorial_lib.paired import PairedAugmenter, PairedBatchIterator, check_image_mask_pair
+from tutorial_lib import _resample
+from tutorial_lib.paired import (
+    PairedAugmenter,
+    PairedBatchIterator,
+    PairParams,
+    check_image_mask_pair,
+)
 
 SETTINGS = settings(max_examples=30, deadline=None)
+
+try:
+    import cv2
+except ImportError:  # the development requirements install opencv-python-headless
+    cv2 = None
+
+BACKENDS = pytest.mark.parametrize(
+    "backend",
+    [
+        "numpy",
+        pytest.param(
+            "opencv", marks=pytest.mark.skipif(cv2 is None, reason="OpenCV is not installed")
+        ),
+    ],
+)
 
 GEOMETRY = st.fixed_dictionaries(
     {
@@ -32,7 +56,7 @@ def _labels_mask(h, w, labels, dtype, seed):
 
 
 def test_exported_from_package_root():
-    for name in ("PairedAugmenter", "PairedBatchIterator", "check_image_mask_pair"):
+    for name in ("PairParams", "PairedAugmenter", "PairedBatchIterator", "check_image_mask_pair"):
         assert getattr(tl, name) is globals()[name]
         assert name in tl.__all__
 
@@ -40,6 +64,7 @@ def test_exported_from_package_root():
 # --- the label set never grows; dtypes kept; same seed same bytes ----------------------------
 
 
+@BACKENDS
 @SETTINGS
 @given(
     params=GEOMETRY,
@@ -53,7 +78,7 @@ def test_exported_from_package_root():
     seed=st.integers(0, 2**31),
 )
 def test_labels_stay_a_subset_and_dtypes_are_kept(
-    params, h, w, c, image_dtype, mask_dtype, labels, crop, seed
+    backend, params, h, w, c, image_dtype, mask_dtype, labels, crop, seed
 ):
     if np.iinfo(mask_dtype).max > 255:
         labels = labels + [int(np.iinfo(mask_dtype).max)]  # a label at the top of the dtype's range
@@ -63,7 +88,7 @@ def test_labels_stay_a_subset_and_dtypes_are_kept(
     image = (rng.random(shape) * 255).astype(image_dtype)
     fill = labels[0]  # a background label that is in the input
     crop_size = (max(1, h // 2), max(1, w - 3)) if crop else None
-    aug = PairedAugmenter(**params, crop_size=crop_size, mask_fill=fill)
+    aug = PairedAugmenter(**params, crop_size=crop_size, mask_fill=fill, backend=backend)
     before_i, before_m = image.copy(), mask.copy()
     out_i, out_m = aug.augment(image, mask, seed=seed)
     assert set(np.unique(out_m).tolist()) <= set(labels)
@@ -79,45 +104,52 @@ def test_labels_stay_a_subset_and_dtypes_are_kept(
     assert np.array_equal(image, before_i) and np.array_equal(mask, before_m)
 
 
+@BACKENDS
 @SETTINGS
 @given(params=GEOMETRY, seed=st.integers(0, 2**31), fill=st.integers(0, 9))
-def test_mask_labels_subset_of_input_plus_fill(params, seed, fill):
+def test_mask_labels_subset_of_input_plus_fill(backend, params, seed, fill):
     mask = _labels_mask(12, 16, [3, 7], np.uint8, seed)
     image = np.zeros((12, 16, 3), np.uint8)
-    _, out = PairedAugmenter(**params, mask_fill=fill).augment(image, mask, seed=seed)
+    aug = PairedAugmenter(**params, mask_fill=fill, backend=backend)
+    _, out = aug.augment(image, mask, seed=seed)
     assert set(np.unique(out).tolist()) <= {3, 7, fill}
 
 
+@BACKENDS
 @SETTINGS
 @given(params=GEOMETRY, seed=st.integers(0, 2**31))
-def test_the_mask_moves_exactly_like_the_image(params, seed):
-    """Carry the mask inside the image: with nearest neighbour for both they must come out identical."""
+def test_the_mask_moves_exactly_like_the_image(backend, params, seed):
+    """Carry the mask inside the image: with nearest neighbour for both they must come out
+    identical."""
     params = dict(params, interpolation_order=0, fill_mode="constant")
     mask = _labels_mask(14, 18, [0, 1, 2, 5], np.uint8, seed)
     image = np.stack([mask, 255 - mask], axis=-1)
-    out_i, out_m = PairedAugmenter(**params, cval=0, mask_fill=0).augment(image, mask, seed=seed)
+    aug = PairedAugmenter(**params, cval=0, mask_fill=0, backend=backend)
+    out_i, out_m = aug.augment(image, mask, seed=seed)
     assert np.array_equal(out_i[..., 0], out_m)
 
 
-def test_identity_and_flip_only_are_exact():
+@BACKENDS
+def test_identity_and_flip_only_are_exact(backend):
     images, _, masks = tl.make_shapes(3, size=24, seed=0)
-    out_i, out_m = PairedAugmenter().augment_batch(images, masks, seed=0)
+    out_i, out_m = PairedAugmenter(backend=backend).augment_batch(images, masks, seed=0)
     assert np.array_equal(out_i, images) and np.array_equal(out_m, masks)
-    aug = PairedAugmenter(horizontal_flip=True, vertical_flip=True)
+    aug = PairedAugmenter(horizontal_flip=True, vertical_flip=True, backend=backend)
     seen = set()
     for s in range(20):
         p = aug.random_params((24, 24), seed=s)
         i, m = aug.apply(images[0], masks[0], p)
-        ref = images[0][:: -1 if p["vertical_flip"] else 1, :: -1 if p["horizontal_flip"] else 1]
+        ref = images[0][:: -1 if p.vertical_flip else 1, :: -1 if p.horizontal_flip else 1]
         assert np.array_equal(i, ref)
-        seen.add((p["horizontal_flip"], p["vertical_flip"]))
+        seen.add((p.horizontal_flip, p.vertical_flip))
     assert len(seen) == 4
 
 
-def test_one_draw_per_pair_in_a_batch():
+@BACKENDS
+def test_one_draw_per_pair_in_a_batch(backend):
     images, _, masks = tl.make_shapes(1, size=32, seed=0)
     images, masks = np.repeat(images, 12, axis=0), np.repeat(masks, 12, axis=0)
-    aug = PairedAugmenter(rotation_range=90, crop_size=24)
+    aug = PairedAugmenter(rotation_range=90, crop_size=24, backend=backend)
     out_i, out_m = aug.augment_batch(images, masks, seed=0)
     assert len({m.tobytes() for m in out_m}) > 6  # different pairs, different draws
     # replay the draws: one generator, one set of parameters per pair, shared by image and mask
@@ -128,20 +160,22 @@ def test_one_draw_per_pair_in_a_batch():
         assert np.array_equal(ri, out_i[i]) and np.array_equal(rm, out_m[i])
 
 
-def test_bilinear_image_but_nearest_mask():
+@BACKENDS
+def test_bilinear_image_but_nearest_mask(backend):
     mask = np.zeros((20, 20), np.uint8)
     mask[5:15, 5:15] = 4
     image = np.repeat(mask[..., None] * 60, 3, axis=-1)
-    aug = PairedAugmenter(rotation_range=30, interpolation_order=1)
+    aug = PairedAugmenter(rotation_range=30, interpolation_order=1, backend=backend)
     out_i, out_m = aug.augment(image, mask, seed=2)
     assert set(np.unique(out_m).tolist()) <= {0, 4}
     assert len(np.unique(out_i)) > 2  # the image is interpolated, blending edge values
 
 
-def test_mask_fill_is_used_outside_the_picture_and_image_fill_mode_is_respected():
+@BACKENDS
+def test_mask_fill_is_used_outside_the_picture_and_image_fill_mode_is_respected(backend):
     mask = np.full((16, 16), 2, np.uint8)
     image = np.full((16, 16, 3), 100, np.uint8)
-    aug = PairedAugmenter(width_shift_range=6.0, fill_mode="nearest", mask_fill=0)
+    aug = PairedAugmenter(width_shift_range=6.0, fill_mode="nearest", mask_fill=0, backend=backend)
     out_i, out_m = aug.augment(image, mask, seed=1)
     assert 0 in out_m and set(np.unique(out_m).tolist()) == {0, 2}  # shifted in background
     assert np.all(out_i == 100)  # 'nearest' repeats the edge of the image
@@ -150,12 +184,13 @@ def test_mask_fill_is_used_outside_the_picture_and_image_fill_mode_is_respected(
 def test_keep_aspect_ratio_draws_one_zoom():
     p = PairedAugmenter(zoom_range=0.5, keep_aspect_ratio=True).random_params((8, 8), seed=0)
     q = PairedAugmenter(zoom_range=0.5).random_params((8, 8), seed=0)
-    assert p["zoom_x"] == p["zoom_y"] and q["zoom_x"] != q["zoom_y"]
+    assert p.zoom_x == p.zoom_y and q.zoom_x != q.zoom_y
 
 
-def test_mask_with_trailing_channel_and_bool_mask():
+@BACKENDS
+def test_mask_with_trailing_channel_and_bool_mask(backend):
     images, _, masks = tl.make_shapes(2, size=20, seed=0)
-    aug = PairedAugmenter(rotation_range=40, crop_size=16)
+    aug = PairedAugmenter(rotation_range=40, crop_size=16, backend=backend)
     _, m = aug.augment(images[0], masks[0][..., None], seed=0)
     assert m.shape == (16, 16, 1)
     _, b = aug.augment(images[0], masks[0] > 0, seed=0)
@@ -254,130 +289,13 @@ def test_iterator_trains_a_tiny_segmentation_model():
     assert it.epoch >= 2  # Keras called on_epoch_end: a new order and new draws every epoch
 
 
-# --- the fast NumPy resampler computes what scipy.ndimage.affine_transform computes -------------
+# --- the fill modes: SciPy's conventions, for both backends ------------------------------------
 
 
-def _scipy_reference(aug, image, mask, params):
-    """The transform of ``apply`` done the slow way: one scipy call per channel, float64 throughout.
-
-    The mask is resampled as an index image (nearest neighbour, constant -1 outside), then the
-    labels are read at those indices, ``mask_fill`` where the index is -1.
-    """
-    from scipy import ndimage
-
-    h, w = image.shape[:2]
-    matrix, offset, out_shape = aug._matrix((h, w), params)
-    order = aug.interpolation_order
-    planes = image[..., None] if image.ndim == 2 else image
-    out = np.stack(
-        [
-            ndimage.affine_transform(
-                planes[..., k].astype(np.float64),
-                matrix,
-                offset,
-                output_shape=out_shape,
-                order=order,
-                mode=aug.fill_mode,
-                cval=aug.cval,
-                prefilter=order > 1,
-            )
-            for k in range(planes.shape[-1])
-        ],
-        axis=-1,
-    )
-    where = ndimage.affine_transform(
-        np.arange(h * w).reshape(h, w),
-        matrix,
-        offset,
-        output_shape=out_shape,
-        output=np.int64,
-        order=0,
-        mode="constant",
-        cval=-1,
-        prefilter=False,
-    )
-    labels = mask.reshape(h * w)[np.maximum(where, 0)]
-    labels[where < 0] = aug.mask_fill
-    return (out[..., 0] if image.ndim == 2 else out), labels.reshape(out_shape + mask.shape[2:])
-
-
-def _assert_image_matches(got, ref, image, order):
-    if np.issubdtype(image.dtype, np.integer):  # rounded to the dtype: at most one step apart
-        info = np.iinfo(image.dtype)
-        ref = np.clip(np.rint(ref), info.min, info.max)
-        diff = np.abs(got.astype(np.float64) - ref)
-        assert diff.max() <= (0 if order == 0 else 1)
-    else:  # float images: to 1e-5 of the value range (float32 arithmetic)
-        span = max(float(np.ptp(image)), 1.0)
-        np.testing.assert_allclose(got.astype(np.float64), ref, rtol=0, atol=1e-5 * span)
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    params=GEOMETRY,
-    h=st.integers(1, 14),
-    w=st.integers(1, 14),
-    c=st.sampled_from([None, 1, 3]),
-    image_dtype=st.sampled_from([np.float32, np.float64, np.uint8, np.uint16]),
-    cval=st.sampled_from([0.0, 0.5, 7.0]),
-    crop=st.booleans(),
-    seed=st.integers(0, 2**31),
-)
-def test_fast_resampling_equals_scipy_affine_transform(
-    params, h, w, c, image_dtype, cval, crop, seed
-):
-    """Every fill mode, orders 0-3, any size down to 1 pixel: the image as scipy computes it, the mask exactly."""
-    rng = np.random.default_rng(seed)
-    shape = (h, w) if c is None else (h, w, c)
-    scale = 1.0 if np.issubdtype(image_dtype, np.floating) else 200.0
-    image = (rng.random(shape) * scale).astype(image_dtype)
-    mask = _labels_mask(h, w, [1, 2, 9], np.uint8, seed + 1)
-    crop_size = (max(1, h - 2), max(1, w // 2)) if crop else None
-    aug = PairedAugmenter(**params, crop_size=crop_size, cval=cval, mask_fill=4)
-    p = aug.random_params((h, w), seed=seed)
-    out_i, out_m = aug.apply(image, mask, p)
-    ref_i, ref_m = _scipy_reference(aug, image, mask, p)
-    assert out_i.shape == ref_i.shape and out_i.dtype == image.dtype
-    _assert_image_matches(out_i, ref_i, image, params["interpolation_order"])
-    assert np.array_equal(out_m, ref_m)
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    matrix=st.lists(st.integers(-8, 8), min_size=4, max_size=4),
-    offset=st.lists(st.integers(-40, 40), min_size=2, max_size=2),
-    order=st.integers(0, 1),
-    fill_mode=st.sampled_from(["constant", "nearest", "reflect", "wrap"]),
-    h=st.integers(1, 9),
-    w=st.integers(1, 9),
-    out_hw=st.tuples(st.integers(1, 12), st.integers(1, 12)),
-    seed=st.integers(0, 2**31),
-)
-def test_fast_resampling_matches_scipy_on_any_affine_map(
-    matrix, offset, order, fill_mode, h, w, out_hw, seed
-):
-    """Arbitrary matrices in steps of 1/4 and offsets in steps of 1/4: far outside the picture (every fill
-    mode folds the coordinates back, 'wrap' with scipy's period n - 1) and exact .5 ties for nearest neighbour."""
-    m = np.array(matrix, dtype=float).reshape(2, 2) / 4
-    off = np.array(offset, dtype=float) / 4
-    rng = np.random.default_rng(seed)
-    image = rng.random((h, w, 2)).astype(np.float64)
-    mask = _labels_mask(h, w, [3, 5], np.int32, seed)
-    aug = PairedAugmenter(interpolation_order=order, fill_mode=fill_mode, cval=0.25, mask_fill=0)
-    aug._matrix = lambda shape, params: (
-        m,
-        off,
-        out_hw,
-    )  # any map, not only those random_params draws
-    p = dict(aug.random_params((h, w), seed=0), rotation=1.0)  # not a pure slice: resample
-    out_i, out_m = aug.apply(image, mask, p)
-    ref_i, ref_m = _scipy_reference(aug, image, mask, p)
-    np.testing.assert_allclose(out_i, ref_i, rtol=0, atol=1e-12)
-    assert np.array_equal(out_m, ref_m)
-
-
-def test_scipy_fill_mode_conventions_are_kept():
-    """What the four fill modes put left of a row 0..4 shifted right by 3 pixels (scipy's conventions)."""
+@BACKENDS
+def test_scipy_fill_mode_conventions_are_kept(backend):
+    """What the four fill modes put left of a row 0..4 shifted right by 3 pixels (scipy's
+    conventions)."""
     row = np.arange(5, dtype=np.float64)[None, :, None] * np.ones((3, 1, 1))
     mask = np.ones((3, 5), np.uint8)
     expected = {
@@ -387,8 +305,53 @@ def test_scipy_fill_mode_conventions_are_kept():
         "wrap": [1, 2, 3, 0, 1],  # scipy's wrap: period n - 1, the first and last samples overlap
     }
     for mode, values in expected.items():
-        aug = PairedAugmenter(width_shift_range=3.0, fill_mode=mode, cval=9.0)
-        p = dict(aug.random_params((3, 5), seed=0), shift_x=-3.0)
+        aug = PairedAugmenter(width_shift_range=3.0, fill_mode=mode, cval=9.0, backend=backend)
+        p = dataclasses.replace(aug.random_params((3, 5), seed=0), shift_x=-3.0)
         out_i, out_m = aug.apply(row, mask, p)
         assert out_i[1, :, 0].tolist() == values, mode
         assert out_m[1].tolist() == [0, 0, 0, 1, 1]  # the mask always gets the background label
+
+
+# --- drawn parameters and the backend --------------------------------------------------------
+
+
+def test_random_params_is_a_frozen_pair_params_for_one_size():
+    aug = PairedAugmenter(rotation_range=10, crop_size=(8, 12), horizontal_flip=True)
+    p = aug.random_params((16, 20, 3), seed=0)
+    assert isinstance(p, PairParams) and (p.height, p.width) == (16, 20)
+    assert -10 <= p.rotation <= 10 and 0 <= p.crop_top <= 8 and 0 <= p.crop_left <= 8
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.rotation = 0.0
+    assert aug.random_params((16, 20), seed=0) == p  # same seed, same draw
+    with pytest.raises(ValueError, match="`height` must be an integer >= 1"):
+        PairParams(height=0, width=4)
+
+
+@BACKENDS
+def test_apply_refuses_params_drawn_for_another_size(backend):
+    aug = PairedAugmenter(rotation_range=10, backend=backend)
+    image, mask = np.zeros((12, 16, 3), np.uint8), np.zeros((12, 16), np.uint8)
+    p = aug.random_params((12, 16), seed=0)
+    assert aug.apply(image, mask, p)[0].shape == (12, 16, 3)
+    with pytest.raises(ValueError, match=r"`params` were drawn for a 12x16 image.*is 16x12"):
+        aug.apply(image.transpose(1, 0, 2), mask.T, p)
+    with pytest.raises(ValueError, match="`params` must be a PairParams.*got dict"):
+        aug.apply(image, mask, dataclasses.asdict(p))
+    cropping = PairedAugmenter(crop_size=8, backend=backend)
+    q = dataclasses.replace(cropping.random_params((12, 16), seed=0), crop_top=5)
+    with pytest.raises(ValueError, match="`params.crop_top` 5"):
+        cropping.apply(image, mask, q)
+
+
+def test_backend_argument_and_repr(monkeypatch):
+    assert PairedAugmenter(backend="numpy").backend == "numpy"
+    assert "backend='numpy'" in repr(PairedAugmenter(backend="numpy"))
+    auto = PairedAugmenter()
+    assert auto.backend == ("numpy" if cv2 is None else "opencv")
+    assert f"backend={auto.backend!r}" in repr(auto)
+    with pytest.raises(ValueError, match="`backend` must be one of"):
+        PairedAugmenter(backend="scipy")
+    monkeypatch.setattr(_resample, "_cv2", lambda: None)  # as without OpenCV
+    assert PairedAugmenter().backend == "numpy"
+    with pytest.raises(ImportError, match="`backend='opencv'` needs OpenCV"):
+        PairedAugmenter(backend="opencv")
