@@ -12,7 +12,13 @@ and the batch is resampled ONCE with :func:`keras.ops.image.affine_transform`,
 which is faster and blurs less (one interpolation instead of four).
 
 Written with ``keras.ops`` only, so it runs on the TensorFlow and the JAX
-backends. Where ``ImageDataGenerator`` departs from its own documentation the
+backends. Inputs are channels-last ``(N, H, W, C)`` or ``(H, W, C)``, or a dict
+``{"images": ..., "segmentation_masks": ...}``: masks (``(N, H, W[, 1])``, any
+dtype) get the same matrix, nearest neighbour, and 0 (background) where
+``fill_mode="constant"`` fills the images with ``cval``; the other fill modes
+extend them with existing labels, so no label is invented (labels are
+resampled as float32: exact up to 2**24). Brightness and channel shift change
+the images only. Where ``ImageDataGenerator`` departs from its own documentation the
 layer follows the documentation:
 
 - ``width_shift_range`` moves images horizontally, as a fraction of the width,
@@ -100,7 +106,7 @@ def _pair(value, name: str) -> tuple[float, float] | None:
     raise ValueError(f"`{name}` must be None or [low, high] with low <= high, got {value!r}.")
 
 
-def generator_matrices(params: dict, height, width):
+def generator_matrices(params: dict, height: int, width: int):
     """The 3x3 output -> input matrices, in (x, y) pixels, of ImageDataGenerator's parameters.
 
     The composition of ``ImageDataGenerator.apply_transform``: rotation by
@@ -156,6 +162,157 @@ def generator_matrices(params: dict, height, width):
     return ops.reshape(ops.stack([v + zero for v in rows], axis=-1), (-1, 3, 3))
 
 
+#: GeneratorAugment's own arguments, in order (its config, besides the base layer's).
+ARGUMENTS = (
+    "rotation_range",
+    "width_shift_range",
+    "height_shift_range",
+    "shear_range",
+    "zoom_range",
+    "keep_aspect_ratio",
+    "horizontal_flip",
+    "vertical_flip",
+    "fill_mode",
+    "cval",
+    "brightness_range",
+    "channel_shift_range",
+    "interpolation",
+    "value_range",
+    "seed",
+)
+
+
+def _checked_config(settings: dict) -> dict:
+    """GeneratorAugment's arguments checked and made JSON-ready (lists, floats)."""
+    config = dict(settings)
+    for name in ("rotation_range", "shear_range", "channel_shift_range"):
+        config[name] = _check_range(settings[name], name)
+    for name in ("width_shift_range", "height_shift_range"):
+        _shift_spec(settings[name], name)  # checks
+        value = settings[name]
+        config[name] = value.tolist() if isinstance(value, np.ndarray) else value
+    config["zoom_range"] = list(_zoom_bounds(settings["zoom_range"]))
+    brightness = _pair(settings["brightness_range"], "brightness_range")
+    config["brightness_range"] = None if brightness is None else list(brightness)
+    for name in ("keep_aspect_ratio", "horizontal_flip", "vertical_flip"):
+        config[name] = bool(settings[name])
+    if settings["fill_mode"] not in FILL_MODES:
+        raise ValueError(f"`fill_mode` must be one of {FILL_MODES}, got {settings['fill_mode']!r}.")
+    if settings["interpolation"] not in INTERPOLATIONS:
+        raise ValueError(
+            f"`interpolation` must be one of {INTERPOLATIONS}, got {settings['interpolation']!r}."
+        )
+    if isinstance(settings["cval"], bool) or not isinstance(settings["cval"], numbers.Real):
+        raise ValueError(f"`cval` must be a number, got {settings['cval']!r}.")
+    config["cval"] = float(settings["cval"])
+    value_range = settings["value_range"]
+    if value_range is not None:
+        if not (
+            isinstance(value_range, (list, tuple))
+            and len(value_range) == 2
+            and float(value_range[0]) < float(value_range[1])
+        ):
+            raise ValueError(f"`value_range` must be None or (low, high), got {value_range!r}.")
+        config["value_range"] = [float(v) for v in value_range]
+    return config
+
+
+def _draw(config: dict, seed_generator, n, height, width) -> dict:
+    """One set of ImageDataGenerator parameters per image (see GeneratorAugment.draw_parameters)."""
+
+    def uniform(low, high):
+        return keras.random.uniform((n,), low, high, seed=seed_generator)
+
+    def shift(name, size):
+        spec = _shift_spec(config[name], name)
+        if "values" in spec:
+            values = ops.convert_to_tensor(np.asarray(spec["values"], "float32"))
+            pick = keras.random.randint((n,), 0, len(spec["values"]), seed=seed_generator)
+            sign = keras.random.randint((n,), 0, 2, seed=seed_generator)
+            drawn = ops.take(values, pick) * (ops.cast(sign, "float32") * 2.0 - 1.0)
+        elif spec["bound"]:
+            drawn = uniform(-spec["bound"], spec["bound"])
+        else:
+            return None
+        return drawn * ops.cast(size, "float32") if spec.get("fraction") else drawn
+
+    params = {"tx": shift("width_shift_range", width), "ty": shift("height_shift_range", height)}
+    for key, name in (("theta", "rotation_range"), ("shear", "shear_range")):
+        if config[name]:
+            params[key] = uniform(-config[name], config[name])
+    if config["zoom_range"] != [1.0, 1.0]:
+        params["zx"] = uniform(*config["zoom_range"])
+        same = config["keep_aspect_ratio"]
+        params["zy"] = params["zx"] if same else uniform(*config["zoom_range"])
+    for key, name in (("flip_horizontal", "horizontal_flip"), ("flip_vertical", "vertical_flip")):
+        if config[name]:
+            params[key] = ops.cast(uniform(0.0, 1.0) < 0.5, "float32")
+    if config["channel_shift_range"]:
+        r = config["channel_shift_range"]
+        params["channel_shift_intensity"] = uniform(-r, r)
+    if config["brightness_range"] is not None:
+        params["brightness"] = uniform(*config["brightness_range"])
+    return {key: value for key, value in params.items() if value is not None}
+
+
+def _split(inputs):
+    if not isinstance(inputs, dict):
+        return inputs, None
+    if set(inputs) - {"images", "segmentation_masks"} or "images" not in inputs:
+        raise ValueError(
+            "A dict input must have the key 'images' and may have 'segmentation_masks', "
+            f"got keys {sorted(inputs)}."
+        )
+    return inputs["images"], inputs.get("segmentation_masks")
+
+
+def _adjust_values(images, params: dict, value_range):
+    """The generator's channel shift, then its brightness factor (images only)."""
+
+    def per_image(key):
+        value = ops.cast(ops.convert_to_tensor(params[key]), images.dtype)
+        return ops.reshape(value, (-1, 1, 1, 1))
+
+    if params.get("channel_shift_intensity") is not None:
+        low = ops.min(images, axis=(1, 2, 3), keepdims=True)
+        high = ops.max(images, axis=(1, 2, 3), keepdims=True)
+        shifted = images + per_image("channel_shift_intensity")
+        images = ops.minimum(ops.maximum(shifted, low), high)
+    if params.get("brightness") is not None:
+        images = images * per_image("brightness")
+        if value_range is not None:
+            images = ops.clip(images, *value_range)
+    return images
+
+
+def _apply(inputs, params: dict, config: dict, dtype):
+    """GeneratorAugment.apply_parameters: one warp for images and masks, then the values."""
+    images, masks = _split(inputs)
+    images = ops.cast(images, dtype)
+    single = len(images.shape) == 3
+    images = images[None] if single else images
+    masks_rank = None if masks is None else len(masks.shape)
+    if masks is not None:
+        masks = masks[None] if single else masks
+        masks = masks[..., None] if len(masks.shape) == 3 else masks
+    shape = ops.shape(images)
+    if any(params.get(key) is not None for key in GEOMETRIC_KEYS):
+        matrices = generator_matrices(params, shape[1], shape[2])
+        transform = ops.broadcast_to(ops.reshape(matrices, (-1, 9))[:, :8], (shape[0], 8))
+        fill_mode = config["fill_mode"]
+        images = _warp(images, transform, config["interpolation"], fill_mode, config["cval"])
+        if masks is not None:  # nearest neighbour; 0 (background) where images get cval
+            warped = _warp(ops.cast(masks, "float32"), transform, "nearest", fill_mode, 0.0)
+            masks = ops.cast(warped, masks.dtype)
+    images = _adjust_values(images, params, config["value_range"])
+    images = images[0] if single else images
+    if masks is None:
+        return images
+    masks = masks[0] if single else masks
+    masks = masks[..., 0] if masks_rank == len(masks.shape) - 1 else masks
+    return {"images": images, "segmentation_masks": masks}
+
+
 def _warp(images, transform, interpolation, fill_mode, fill_value):
     return ops.image.affine_transform(
         images,
@@ -171,63 +328,39 @@ def _warp(images, transform, interpolation, fill_mode, fill_value):
 class GeneratorAugment(keras.layers.Layer):
     """``ImageDataGenerator``'s augmentation arguments as one layer: one warp per batch.
 
-    Each image gets its own random parameters, drawn as
-    ``ImageDataGenerator.get_random_transform`` draws them; rotation, shifts,
-    shear, zoom and flips are composed into one matrix per image and the batch
-    is resampled once (:func:`keras.ops.image.affine_transform`); then the
-    channel shift and the brightness factor are applied, in the generator's
-    order. Active only when training (``training=False`` returns the images
-    unchanged, so ``predict`` and ``evaluate`` see the originals).
+    Per-image parameters drawn as ``get_random_transform`` draws them; rotation,
+    shifts, shear, zoom and flips make one matrix per image, and the batch is
+    resampled once (:func:`keras.ops.image.affine_transform`); then channel
+    shift and brightness. ``training=False`` returns the images unchanged.
 
     Parameters
     ----------
-    rotation_range : float
-        Degrees: the angle is uniform in ``[-rotation_range, rotation_range]``.
+    rotation_range, shear_range : float
+        Degrees; the angle is uniform in ``[-range, range]``.
     width_shift_range, height_shift_range : float, int or list
         A float below 1 is a fraction of the width (height), uniform in
-        ``[-r, r]``; a float of 1 or more is pixels, uniform; an int ``n`` is a
-        whole number of pixels ``0 .. n-1`` with a random sign; a list picks
-        one of its values and a random sign (fractions if all are below 1).
-        ``width_shift_range`` moves horizontally and ``height_shift_range``
-        vertically, as documented (``ImageDataGenerator`` in Keras 3 swaps the
-        two: keras-team/keras#17398).
-    shear_range : float
-        Shear angle in degrees, uniform in ``[-shear_range, shear_range]``.
+        ``[-r, r]``; a float >= 1 is pixels; an int ``n`` is whole pixels
+        ``0 .. n-1`` with a random sign; a list picks a value and a sign
+        (fractions if all are below 1). ``width_shift_range`` moves
+        horizontally, as documented (Keras' generator swaps the two).
     zoom_range : float or [low, high]
-        The generator's zoom: a float ``z`` means ``[1 - z, 1 + z]``; factors
-        below 1 zoom in. Horizontal and vertical factors are drawn
-        independently unless ``keep_aspect_ratio``.
-    keep_aspect_ratio : bool
-        Use one zoom factor for both axes (circles stay circles).
+        The generator's factors (``z`` means ``[1 - z, 1 + z]``, below 1 zooms
+        in), horizontal and vertical drawn independently unless
+        ``keep_aspect_ratio`` (one factor for both).
     horizontal_flip, vertical_flip : bool
         Mirror each image with probability 1/2.
-    fill_mode : {"nearest", "constant", "reflect", "wrap"}
-        How points outside the input are filled (``"nearest"`` as the generator).
-    cval : float
-        The fill value of ``fill_mode="constant"``.
-    brightness_range : [low, high] or None
-        Multiply each image by a factor uniform in ``[low, high]``, then clip
-        to ``value_range``.
+    fill_mode, cval, interpolation
+        ``"nearest"``, ``"constant"`` (``cval``), ``"reflect"``, ``"wrap"``;
+        ``"bilinear"`` or ``"nearest"``.
+    brightness_range, value_range : [low, high] or None
+        Multiply each image by one factor; clip to ``value_range`` (0, 255).
     channel_shift_range : float
-        Add one value uniform in ``[-r, r]`` to every pixel and channel, then
-        clip to the image's own minimum and maximum (as the generator does).
-    interpolation : {"bilinear", "nearest"}
-        Resampling of the images (``interpolation_order`` 1 or 0).
-    value_range : (low, high) or None
-        Where brightness clips (``(0, 255)``, as the generator's uint8
-        round trip does); ``None`` does not clip.
+        Add one value in ``[-r, r]``; clip to the image's minimum and maximum.
     seed : int or None
-        Same seed, same draws: two layers built with one seed give the same
-        outputs call after call.
+        Same seed, same outputs, call after call.
 
-    Notes
-    -----
-    Inputs are channels-last ``(N, H, W, C)`` or ``(H, W, C)`` tensors, or a
-    dict ``{"images": ..., "segmentation_masks": ...}``: the masks
-    (``(N, H, W)`` or ``(N, H, W, 1)``, any dtype) get the same matrix,
-    nearest-neighbour, and keep their dtype; where ``fill_mode="constant"``
-    fills the images with ``cval`` the masks get 0, so no label is invented.
-    Brightness and channel shift change the images only.
+    Inputs are channels-last images or batches, or a dict with
+    ``"images"`` and ``"segmentation_masks"`` (see the module's notes).
 
     Examples
     --------
@@ -259,89 +392,26 @@ class GeneratorAugment(keras.layers.Layer):
         seed: int | None = None,
         **kwargs,
     ):
+        settings = {name: value for name, value in locals().items() if name in ARGUMENTS}
         super().__init__(**kwargs)
-        self.rotation_range = _check_range(rotation_range, "rotation_range")
-        self.width_shift = _shift_spec(width_shift_range, "width_shift_range")
-        self.height_shift = _shift_spec(height_shift_range, "height_shift_range")
-        self.width_shift_range, self.height_shift_range = width_shift_range, height_shift_range
-        self.shear_range = _check_range(shear_range, "shear_range")
-        self.zoom_range = _zoom_bounds(zoom_range)
-        self.keep_aspect_ratio = bool(keep_aspect_ratio)
-        self.horizontal_flip, self.vertical_flip = bool(horizontal_flip), bool(vertical_flip)
-        if fill_mode not in FILL_MODES:
-            raise ValueError(f"`fill_mode` must be one of {FILL_MODES}, got {fill_mode!r}.")
-        if interpolation not in INTERPOLATIONS:
-            raise ValueError(
-                f"`interpolation` must be one of {INTERPOLATIONS}, got {interpolation!r}."
-            )
-        if not isinstance(cval, numbers.Real):
-            raise ValueError(f"`cval` must be a number, got {cval!r}.")
-        self.fill_mode, self.cval, self.interpolation = fill_mode, float(cval), interpolation
-        self.brightness_range = _pair(brightness_range, "brightness_range")
-        self.channel_shift_range = _check_range(channel_shift_range, "channel_shift_range")
-        self.value_range = None if value_range is None else tuple(map(float, value_range))
-        if self.value_range is not None and not (
-            len(self.value_range) == 2 and self.value_range[0] < self.value_range[1]
-        ):
-            raise ValueError(f"`value_range` must be None or (low, high), got {value_range!r}.")
-        self.seed = seed
+        self._augment_config = _checked_config(settings)
+        for (
+            name,
+            value,
+        ) in self._augment_config.items():  # layer.rotation_range, layer.fill_mode, ...
+            setattr(self, name, value)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
 
     def get_config(self) -> dict:
-        def plain(value):
-            return value.tolist() if isinstance(value, np.ndarray) else value
-
-        return {
-            **super().get_config(),
-            "rotation_range": self.rotation_range,
-            "width_shift_range": plain(self.width_shift_range),
-            "height_shift_range": plain(self.height_shift_range),
-            "shear_range": self.shear_range,
-            "zoom_range": list(self.zoom_range),
-            "keep_aspect_ratio": self.keep_aspect_ratio,
-            "horizontal_flip": self.horizontal_flip,
-            "vertical_flip": self.vertical_flip,
-            "fill_mode": self.fill_mode,
-            "cval": self.cval,
-            "brightness_range": None
-            if self.brightness_range is None
-            else list(self.brightness_range),
-            "channel_shift_range": self.channel_shift_range,
-            "interpolation": self.interpolation,
-            "value_range": None if self.value_range is None else list(self.value_range),
-            "seed": self.seed,
-        }
-
-    def _uniform(self, n, low: float, high: float):
-        return keras.random.uniform((n,), low, high, seed=self.seed_generator)
-
-    def _shift(self, spec: dict, n, size):
-        if "values" in spec:
-            values = ops.convert_to_tensor(np.asarray(spec["values"], "float32"))
-            pick = keras.random.randint((n,), 0, len(spec["values"]), seed=self.seed_generator)
-            sign = keras.random.randint((n,), 0, 2, seed=self.seed_generator)
-            shift = ops.take(values, pick) * (ops.cast(sign, "float32") * 2.0 - 1.0)
-        else:
-            shift = self._uniform(n, -spec["bound"], spec["bound"])
-        return shift * ops.cast(size, "float32") if spec.get("fraction") else shift
+        return {**super().get_config(), **self._augment_config}
 
     def draw_parameters(self, batch_size, height, width) -> dict:
-        """Draw one set of parameters per image, as ``get_random_transform`` does.
+        """One set of parameters per image, under ``get_random_transform``'s keys.
 
-        Parameters
-        ----------
-        batch_size, height, width : int or scalar tensor
-            How many images and their size (fraction shifts scale with it).
-
-        Returns
-        -------
-        dict
-            Tensors of shape ``(batch_size,)`` under ``ImageDataGenerator``'s keys
-            (``theta``, ``tx`` = horizontal pixels, ``ty`` = vertical pixels,
-            ``shear``, ``zx``, ``zy``, ``flip_horizontal``, ``flip_vertical``,
-            ``channel_shift_intensity``, ``brightness``), only for the
-            augmentations this layer has; :meth:`apply_parameters` applies them.
+        ``tx`` is the horizontal shift and ``ty`` the vertical one, in pixels;
+        only the augmentations this layer has are drawn; tensors of shape
+        ``(batch_size,)`` that :meth:`apply_parameters` applies.
 
         Examples
         --------
@@ -349,115 +419,32 @@ class GeneratorAugment(keras.layers.Layer):
         >>> sorted(layer.draw_parameters(5, 32, 32))
         ['flip_horizontal', 'theta']
         """
-        n, params = batch_size, {}
-        if self.rotation_range:
-            params["theta"] = self._uniform(n, -self.rotation_range, self.rotation_range)
-        if "values" in self.width_shift or self.width_shift["bound"]:
-            params["tx"] = self._shift(self.width_shift, n, width)
-        if "values" in self.height_shift or self.height_shift["bound"]:
-            params["ty"] = self._shift(self.height_shift, n, height)
-        if self.shear_range:
-            params["shear"] = self._uniform(n, -self.shear_range, self.shear_range)
-        if self.zoom_range != (1.0, 1.0):
-            params["zx"] = self._uniform(n, *self.zoom_range)
-            params["zy"] = (
-                params["zx"] if self.keep_aspect_ratio else self._uniform(n, *self.zoom_range)
-            )
-        for key, on in (
-            ("flip_horizontal", self.horizontal_flip),
-            ("flip_vertical", self.vertical_flip),
-        ):
-            if on:
-                params[key] = ops.cast(self._uniform(n, 0.0, 1.0) < 0.5, "float32")
-        if self.channel_shift_range:
-            r = self.channel_shift_range
-            params["channel_shift_intensity"] = self._uniform(n, -r, r)
-        if self.brightness_range is not None:
-            params["brightness"] = self._uniform(n, *self.brightness_range)
-        return params
-
-    def _split(self, inputs):
-        if not isinstance(inputs, dict):
-            return inputs, None
-        unknown = sorted(set(inputs) - {"images", "segmentation_masks"})
-        if unknown or "images" not in inputs:
-            raise ValueError(
-                "A dict input must have the key 'images' and may have 'segmentation_masks', "
-                f"got keys {sorted(inputs)}."
-            )
-        return inputs["images"], inputs.get("segmentation_masks")
+        return _draw(self._augment_config, self.seed_generator, batch_size, height, width)
 
     def apply_parameters(self, inputs, params: dict):
-        """Apply given parameters (one per image, or one for all) with this layer's settings.
+        """Apply given parameters, ``ImageDataGenerator.apply_transform``'s counterpart.
 
-        The counterpart of ``ImageDataGenerator.apply_transform``: ``params``
-        uses its keys and meanings (``tx`` moves along the columns, positive
-        reads from the right; ``ty`` along the rows), with numbers or arrays
-        of shape ``(N,)``; missing or ``None`` entries are left out.
+        ``params`` has its keys and meanings (``tx`` moves along the columns,
+        positive reads from the right), as numbers or ``(N,)`` arrays.
 
         Examples
         --------
         >>> import numpy as np
-        >>> layer = GeneratorAugment(fill_mode="constant")
         >>> image = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
-        >>> out = layer.apply_parameters(image, {"tx": 1.0})
+        >>> out = GeneratorAugment(fill_mode="constant").apply_parameters(image, {"tx": 1.0})
         >>> keras.ops.convert_to_numpy(out)[0, 0, :, 0].tolist()
         [1.0, 2.0, 3.0, 0.0]
         """
-        images, masks = self._split(inputs)
-        images = ops.cast(images, self.compute_dtype)
-        single = len(images.shape) == 3
-        if single:
-            images = images[None]
-        masks_rank = None if masks is None else len(masks.shape)
-        if masks is not None:
-            masks = masks[None] if single else masks
-            if len(masks.shape) == 3:
-                masks = masks[..., None]
-        shape = ops.shape(images)
-        if any(params.get(key) is not None for key in GEOMETRIC_KEYS):
-            matrices = generator_matrices(params, shape[1], shape[2])
-            transform = ops.broadcast_to(ops.reshape(matrices, (-1, 9))[:, :8], (shape[0], 8))
-            images = _warp(images, transform, self.interpolation, self.fill_mode, self.cval)
-            if masks is not None:
-                warped = _warp(ops.cast(masks, "float32"), transform, "nearest", self.fill_mode, 0)
-                masks = ops.cast(warped, masks.dtype)
-        images = self._adjust_values(images, params)
-        if masks is not None:
-            masks = masks[0] if single else masks
-            masks = masks[..., 0] if masks_rank == len(masks.shape) - 1 else masks
-        images = images[0] if single else images
-        return images if masks is None else {"images": images, "segmentation_masks": masks}
-
-    def _adjust_values(self, images, params: dict):
-        def per_image(key):
-            value = ops.cast(ops.convert_to_tensor(params[key]), images.dtype)
-            return ops.reshape(value, (-1, 1, 1, 1))
-
-        if params.get("channel_shift_intensity") is not None:
-            low = ops.min(images, axis=(1, 2, 3), keepdims=True)
-            high = ops.max(images, axis=(1, 2, 3), keepdims=True)
-            shifted = images + per_image("channel_shift_intensity")
-            images = ops.minimum(ops.maximum(shifted, low), high)
-        if params.get("brightness") is not None:
-            images = images * per_image("brightness")
-            if self.value_range is not None:
-                images = ops.clip(images, *self.value_range)
-        return images
+        return _apply(inputs, params, self._augment_config, self.compute_dtype)
 
     def call(self, inputs, training=True):
+        images, masks = _split(inputs)
         if not training:
-            images, masks = self._split(inputs)
             images = ops.cast(images, self.compute_dtype)
             return images if masks is None else {"images": images, "segmentation_masks": masks}
-        images, _ = self._split(inputs)
         shape = ops.shape(images)
-        batch = (1,) if len(images.shape) == 3 else (shape[0],)
-        params = self.draw_parameters(batch[0], shape[-3], shape[-2])
-        return self.apply_parameters(inputs, params)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+        batch = 1 if len(images.shape) == 3 else shape[0]
+        return self.apply_parameters(inputs, self.draw_parameters(batch, shape[-3], shape[-2]))
 
 
 def from_image_data_generator(generator, **kwargs) -> GeneratorAugment:

@@ -222,7 +222,7 @@ def test_zero_ranges_give_the_input_back_exactly():
 # --- masks: same matrix, nearest neighbour, no invented labels ------------------------------------
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25 if BACKEND == "tensorflow" else 10, deadline=None)  # JAX: CI time
 @given(
     rotation=st.sampled_from([0, 30, 180]),
     shift=st.sampled_from([0.0, 0.2, 3]),
@@ -230,7 +230,9 @@ def test_zero_ranges_give_the_input_back_exactly():
     shear=st.sampled_from([0.0, 20.0]),
     flips=st.booleans(),
     fill_mode=st.sampled_from(["constant", "nearest", "reflect", "wrap"]),
-    labels=st.lists(st.integers(1, 255), min_size=1, max_size=4, unique=True),
+    labels=st.lists(  # 99 is the images' cval below, so not a label
+        st.integers(1, 255).filter(lambda v: v != 99), min_size=1, max_size=4, unique=True
+    ),
     channel_axis=st.booleans(),
     seed=st.integers(0, 2**16),
 )
