@@ -487,22 +487,8 @@ def from_image_data_generator(generator, **kwargs) -> GeneratorAugment:
         raise ValueError(
             f"`interpolation_order` must be 0 (nearest) or 1 (bilinear) here, got {order}."
         )
-    settings = {
-        name: getattr(generator, name)
-        for name in (
-            "rotation_range",
-            "width_shift_range",
-            "height_shift_range",
-            "shear_range",
-            "zoom_range",
-            "horizontal_flip",
-            "vertical_flip",
-            "fill_mode",
-            "cval",
-            "brightness_range",
-            "channel_shift_range",
-        )
-    }
+    layer_only = ("keep_aspect_ratio", "interpolation", "value_range", "seed")
+    settings = {name: getattr(generator, name) for name in ARGUMENTS if name not in layer_only}
     settings["zoom_range"] = list(settings["zoom_range"])
     settings["interpolation"] = "nearest" if order == 0 else "bilinear"
     return GeneratorAugment(**{**settings, **kwargs})
