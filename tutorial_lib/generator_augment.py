@@ -18,8 +18,10 @@ dtype) get the same matrix, nearest neighbour, and 0 (background) where
 ``fill_mode="constant"`` fills the images with ``cval``; the other fill modes
 extend them with existing labels, so no label is invented (labels are
 resampled as float32: exact up to 2**24). Brightness and channel shift change
-the images only. Where ``ImageDataGenerator`` departs from its own documentation the
-layer follows the documentation:
+the images only.
+
+Where ``ImageDataGenerator`` departs from its own documentation the layer
+follows the documentation:
 
 - ``width_shift_range`` moves images horizontally, as a fraction of the width,
   and ``height_shift_range`` vertically, as a fraction of the height (Keras'
@@ -52,7 +54,6 @@ FILL_MODES = ("constant", "nearest", "reflect", "wrap")
 INTERPOLATIONS = ("bilinear", "nearest")
 #: Keys of a parameter dict, as ``ImageDataGenerator.get_random_transform`` names them.
 GEOMETRIC_KEYS = ("theta", "tx", "ty", "shear", "zx", "zy", "flip_horizontal", "flip_vertical")
-VALUE_KEYS = ("channel_shift_intensity", "brightness")
 #: ImageDataGenerator arguments that are not augmentations this layer can take over.
 UNSUPPORTED_GENERATOR_ARGUMENTS = {
     "featurewise_center": "use keras.layers.Normalization",
