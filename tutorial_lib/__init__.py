@@ -3,7 +3,9 @@
 Plain functions over channels-last NumPy arrays, each with a checked
 signature and a runnable example. Importing the package does not import
 TensorFlow; :func:`get_image_data_generator` (or the lazy attribute
-``tutorial_lib.ImageDataGenerator``) does, when asked.
+``tutorial_lib.ImageDataGenerator``) does, when asked, and so does the first
+use of the Keras layer ``tutorial_lib.GeneratorAugment`` (with
+``from_image_data_generator`` and ``generator_matrices``).
 
 Examples
 --------
@@ -91,10 +93,25 @@ __all__ = [
     # reading any batch source (arrays, Keras iterators, generators)
     "count_batches",
     "iter_image_batches",
+    # ImageDataGenerator's arguments as one Keras 3 layer (imports Keras when first used)
+    "GeneratorAugment",
+    "from_image_data_generator",
+    "generator_matrices",
 ]
+
+#: Public names whose module imports Keras: loaded on first use (PEP 562).
+_LAZY = {
+    "GeneratorAugment": "generator_augment",
+    "from_image_data_generator": "generator_augment",
+    "generator_matrices": "generator_augment",
+}
 
 
 def __getattr__(name: str):
     if name == "ImageDataGenerator":
         return get_image_data_generator()
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
