@@ -16,8 +16,8 @@ shapes.
 
 Run by hand:  python benchmarks/bench_pipelines.py [--repeat 3] [--batch 32] [--note "..."]
 Writes benchmarks/results/bench_pipelines.json (rows digits_idg, digits_tfdata, shapes_idg,
-shapes_tfdata; the schema of benchmarks/_common.py). No target: it backs chapter 11's statement
-that the tf.data pipeline is the faster place to augment.
+shapes_tfdata; the schema of benchmarks/_common.py). No target: chapter 11 quotes it
+when it compares the two ways of feeding augmented batches on a CPU.
 """
 
 from __future__ import annotations
