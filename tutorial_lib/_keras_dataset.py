@@ -13,11 +13,11 @@
 from __future__ import annotations
 
 import importlib.util
-import numbers
+import threading
 
 import numpy as np
 
-from ._checks import as_generator
+from ._checks import as_generator, check_index
 
 __all__ = [
     "KerasDatasetMixin",
@@ -69,6 +69,8 @@ def batch_rng(entropy: int, epoch: int, index: int, *stream: int) -> np.random.G
 def batch_index(index, n: int) -> int:
     """``index`` as a batch number in ``0 .. n - 1``, counting negative ones from the end.
 
+    Integers only (NumPy integers too): ``it[1.5]`` raises ``TypeError``, not batch 1.
+
     Examples
     --------
     >>> batch_index(-1, 3)
@@ -76,13 +78,9 @@ def batch_index(index, n: int) -> int:
     >>> batch_index(3, 3)
     Traceback (most recent call last):
     ...
-    IndexError: batch index 3 out of range for 3 batches
+    IndexError: `index` 3 is out of range for 3 batches (valid: -3 to 2).
     """
-    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-        raise TypeError(f"batch index must be an integer, got {type(index).__name__}.")
-    if not -n <= index < n:
-        raise IndexError(f"batch index {index} out of range for {n} batches")
-    return int(index) % n
+    return check_index(index, n, "index", "batches")
 
 
 _MIXED_CLASSES: dict[type, type] = {}
@@ -105,7 +103,8 @@ class KerasDatasetMixin:
     """Makes a class with ``__len__``/``__getitem__`` a ``keras.utils.PyDataset`` on creation.
 
     The subclass calls :meth:`init_keras` in its ``__init__``. Objects pickle
-    as the plain class (the mixed class is made at run time).
+    as the plain class (the mixed class is made at run time); an attribute
+    ``_lock`` (a ``threading.Lock``, which cannot be pickled) is made anew.
     """
 
     def __new__(cls, *args, **kwargs):
@@ -129,8 +128,9 @@ class KerasDatasetMixin:
 
     def __reduce__(self):
         state = self.__dict__.copy()
+        has_lock = state.pop("_lock", None) is not None
         plain = type(self).__mro__[1] if type(self) in _MIXED_CLASSES.values() else type(self)
-        return (rebuild, (plain, state))
+        return (rebuild, (plain, state, has_lock))
 
     def __iter__(self):
         """One pass over the batches, ``0 .. len(self) - 1`` (finite, unlike Keras' iterators)."""
@@ -138,8 +138,10 @@ class KerasDatasetMixin:
             yield self[i]
 
 
-def rebuild(cls: type, state: dict):
+def rebuild(cls: type, state: dict, has_lock: bool = False):
     """Unpickle an object of ``cls`` (re-mixed with Keras on creation) from its ``__dict__``."""
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
+    if has_lock:
+        obj._lock = threading.Lock()
     return obj

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from ._checks import ArgumentTypeError, check_batch_size
+
 __all__ = ["iter_image_batches", "count_batches"]
 
 
@@ -28,9 +30,14 @@ def count_batches(data, batch_size: int = 256) -> int | None:
     --------
     >>> count_batches(np.zeros((5, 2, 2, 1)), batch_size=2), count_batches(iter([]))
     (3, None)
+    >>> count_batches(np.zeros((5, 2, 2, 1)), batch_size=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `batch_size` must be an integer >= 1, got 0.
     """
+    batch_size = check_batch_size(batch_size)
     if isinstance(data, np.ndarray):
-        return -(-len(data) // batch_size)
+        return -(-len(_check_array(data)) // batch_size)
     try:
         return len(data)
     except TypeError:
@@ -39,6 +46,8 @@ def count_batches(data, batch_size: int = 256) -> int | None:
 
 def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
     """Yield image batches from ``data`` exactly once.
+
+    The arguments are checked when this is called, not when the first batch is read.
 
     Parameters
     ----------
@@ -50,29 +59,38 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
         would never stop. Any other iterable is consumed as it is; items may
         be ``x`` or ``(x, y[, w])`` tuples.
     batch_size : int
-        Batch size used to cut an array.
+        Batch size used to cut an array; an integer >= 1.
 
     Examples
     --------
     >>> [b.shape[0] for b in iter_image_batches(np.zeros((5, 2, 2, 1)), batch_size=2)]
     [2, 2, 1]
     """
+    batch_size = check_batch_size(batch_size)
     if isinstance(data, np.ndarray):
-        for start in range(0, len(data), batch_size):
-            yield data[start : start + batch_size]
-        return
+        return _array_batches(_check_array(data), batch_size)
     if (
         hasattr(data, "__len__")
         and hasattr(data, "__getitem__")
         and not isinstance(data, (list, tuple))
     ):
-        for i in range(len(data)):
-            yield _images_of(data[i])
-        return
-    if isinstance(data, Iterable):
-        for batch in data:
-            yield _images_of(batch)
-        return
-    raise ValueError(
-        f"`data` must be an array or an iterable of batches, got {type(data).__name__}."
+        return (_images_of(data[i]) for i in range(len(data)))
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
+        return (_images_of(batch) for batch in data)
+    raise ArgumentTypeError(
+        "`data` must be an array (n, height, width[, channels]), a Keras iterator or an "
+        f"iterable of batches, got {type(data).__name__}."
     )
+
+
+def _check_array(data: np.ndarray) -> np.ndarray:
+    if data.ndim < 3:
+        raise ValueError(
+            f"`data` must have shape (n, height, width[, channels]), got shape {data.shape}."
+        )
+    return data
+
+
+def _array_batches(data: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
+    for start in range(0, len(data), batch_size):
+        yield data[start : start + batch_size]

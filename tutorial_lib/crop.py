@@ -21,9 +21,20 @@ view into the caller's data).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
-from ._checks import as_generator, check_batch, check_fits, check_image, check_size
+from ._checks import (
+    as_generator,
+    check_batch,
+    check_bool,
+    check_choice,
+    check_fits,
+    check_image,
+    check_image_or_batch,
+    check_size,
+)
 from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy
 
 __all__ = [
@@ -91,13 +102,8 @@ def random_crop(image, size, seed=None) -> np.ndarray:
     >>> np.array_equal(crop, random_crop(img, 3, seed=0))
     True
     """
-    arr = np.asarray(image)
-    if arr.ndim == 4:
-        arr = check_batch(arr, "image")
-        spatial = arr.shape[1:3]
-    else:
-        arr = check_image(arr, "image")
-        spatial = arr.shape[:2]
+    arr = check_image_or_batch(image, "image")
+    spatial = arr.shape[1:3] if arr.ndim == 4 else arr.shape[:2]
     size = check_size(size, "size")
     check_fits(size, spatial, "size", "image")
     rng = as_generator(seed)
@@ -136,13 +142,8 @@ def center_crop(images, size) -> np.ndarray:
     >>> center_crop(np.zeros((8, 32, 32, 6), np.float32), (24, 20)).shape
     (8, 24, 20, 6)
     """
-    arr = np.asarray(images)
-    if arr.ndim == 4:
-        arr = check_batch(arr, "images")
-        spatial = arr.shape[1:3]
-    else:
-        arr = check_image(arr, "images")
-        spatial = arr.shape[:2]
+    arr = check_image_or_batch(images, "images")
+    spatial = arr.shape[1:3] if arr.ndim == 4 else arr.shape[:2]
     size = check_size(size, "size")
     check_fits(size, spatial, "size", "image")
     top = (spatial[0] - size[0]) // 2
@@ -235,20 +236,17 @@ def paired_random_crop(images, masks, size, seed=None):
     >>> np.array_equal(ci % 2, cm)   # still aligned
     True
     """
-    imgs = np.asarray(images)
-    msks = np.asarray(masks)
+    imgs = check_image_or_batch(images, "images")
     size = check_size(size, "size")
     single = imgs.ndim != 4
     if single:
-        imgs = check_image(imgs, "images")
-        msks = check_image(msks, "masks")
+        msks = check_image(masks, "masks")
         _check_mask_for(msks, imgs.shape[:2], "masks", "images")
         check_fits(size, imgs.shape[:2], "size", "images")
         rng = as_generator(seed)
         tops, lefts = _draw_windows(rng, 1, imgs.shape[:2], size)
         return _gather(imgs[None], tops, lefts, size)[0], _gather(msks[None], tops, lefts, size)[0]
-    imgs = check_batch(imgs, "images")
-    msks = check_batch(msks, "masks")
+    msks = check_batch(masks, "masks")
     _check_mask_for(msks, imgs.shape[:3], "masks", "images")
     check_fits(size, imgs.shape[1:3], "size", "images")
     rng = as_generator(seed)
@@ -284,6 +282,15 @@ class RandomCropIterator(KerasDatasetMixin):
         Crop ``y`` with the same windows as ``x`` (segmentation masks, ``class_mode="input"``).
         ``None`` (default) does so when ``y`` has the batch and spatial shape of ``x``.
 
+    Notes
+    -----
+    Safe to index from several threads (``model.fit(workers=...)`` threads do so). Keras'
+    ``NumpyArrayIterator`` and ``DirectoryIterator`` build their epoch order lazily, inside
+    the first ``it[i]``, without a lock: two threads asking for their first batches at once
+    can each build (and use) a different order, duplicating and dropping samples. The
+    wrapper therefore fetches the first batch of each epoch under a lock; once it is back,
+    the wrapped iterator's order exists and later batches are fetched in parallel.
+
     Examples
     --------
     >>> batches = [(np.zeros((4, 32, 32, 3), np.uint8), np.arange(4))] * 3
@@ -297,13 +304,18 @@ class RandomCropIterator(KerasDatasetMixin):
         self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None
     ):
         _check_iterator_arguments(iterator, mode, crop_targets)
+        self._size = check_size(size, "size")
+        known = _known_image_size(iterator)
+        if known is not None:
+            check_fits(self._size, known, "size", "iterator's images")
         self.init_keras()
         self._iterator = iterator
-        self._size = check_size(size, "size")
         self._mode = mode
-        self._crop_targets = crop_targets
+        self._crop_targets = None if crop_targets is None else bool(crop_targets)
         self._entropy = draw_entropy(seed)  # batch i of epoch e: batch_rng(entropy, e, i)
         self._epoch = 0
+        self._lock = threading.Lock()  # held while the wrapped iterator makes its epoch order
+        self._primed = False  # True once a batch of this epoch came back
 
     @property
     def iterator(self):
@@ -346,6 +358,7 @@ class RandomCropIterator(KerasDatasetMixin):
         reset = getattr(self._iterator, "reset", None)
         if callable(reset):
             reset()
+        self._primed = False
 
     def on_epoch_end(self) -> None:
         """Called by Keras after each epoch: new windows, and the wrapped iterator reshuffles."""
@@ -353,10 +366,11 @@ class RandomCropIterator(KerasDatasetMixin):
         hook = getattr(self._iterator, "on_epoch_end", None)
         if callable(hook):
             hook()
+        self._primed = False
 
     def __getitem__(self, index):
         index = batch_index(index, len(self))
-        batch = self._iterator[index]
+        batch = self._fetch(index)
         is_tuple = isinstance(batch, (tuple, list))
         x = check_batch(batch[0] if is_tuple else batch, "x (a batch of the wrapped iterator)")
         check_fits(self._size, x.shape[1:3], "size", "iterator's images")
@@ -369,6 +383,16 @@ class RandomCropIterator(KerasDatasetMixin):
         if rest and _crops_targets(self._crop_targets, x.shape, rest[0]):
             rest[0] = _gather(np.asarray(rest[0]), tops, lefts, self._size)
         return (crops, *rest)
+
+    def _fetch(self, index: int):
+        """Batch ``index`` of the wrapped iterator; the first one of an epoch under the lock."""
+        if not self._primed:
+            with self._lock:
+                if not self._primed:
+                    batch = self._iterator[index]
+                    self._primed = True
+                    return batch
+        return self._iterator[index]
 
     def __repr__(self) -> str:
         return (
@@ -405,7 +429,18 @@ def _check_iterator_arguments(iterator, mode, crop_targets) -> None:
             "NumpyArrayIterator, PyDataset or a list of batches), "
             f"got {type(iterator).__name__}."
         )
-    if mode not in ("random", "center"):
-        raise ValueError(f"`mode` must be 'random' or 'center', got {mode!r}.")
-    if crop_targets not in (None, True, False):
-        raise ValueError(f"`crop_targets` must be None, True or False, got {crop_targets!r}.")
+    check_choice(mode, "mode", ("random", "center"))
+    if crop_targets is not None:
+        check_bool(crop_targets, "crop_targets")
+
+
+def _known_image_size(iterator) -> tuple[int, int] | None:
+    """``(height, width)`` of a Keras iterator's images when it says so up front, else None."""
+    target_size = getattr(iterator, "target_size", None)  # DirectoryIterator
+    if isinstance(target_size, tuple) and len(target_size) == 2:
+        return target_size
+    x = getattr(iterator, "x", None)  # NumpyArrayIterator
+    if isinstance(x, np.ndarray) and x.ndim == 4:
+        if getattr(iterator, "data_format", "channels_last") == "channels_last":
+            return x.shape[1:3]
+    return None

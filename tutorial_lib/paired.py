@@ -34,9 +34,10 @@ import numpy as np
 from ._checks import (
     as_generator,
     check_batch,
+    check_batch_size,
+    check_bool,
     check_image,
     check_nonnegative_int,
-    check_positive_int,
     check_size,
 )
 from ._checks import check_fits as _check_fits
@@ -677,7 +678,10 @@ class PairedAugmenter:
     def flow(
         self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None
     ) -> PairedBatchIterator:
-        """Batches of augmented ``(images, masks)`` for ``model.fit``; see :class:`PairedBatchIterator`."""
+        """Batches of augmented ``(images, masks)`` for ``model.fit``: a :class:`PairedBatchIterator`.
+
+        ``batch_size`` is an integer >= 1 and ``shuffle`` a bool; both are checked at once.
+        """
         return PairedBatchIterator(
             images, masks, self, batch_size=batch_size, shuffle=shuffle, seed=seed
         )
@@ -702,9 +706,15 @@ class PairedBatchIterator(KerasDatasetMixin):
     augmenter : PairedAugmenter or None
         ``None`` yields the pairs unchanged (validation data).
     batch_size : int
+        Pairs per batch, an integer >= 1.
     shuffle : bool
         A new order every epoch (fixed when the iterator is created).
     seed : None, int or numpy.random.Generator
+
+    Notes
+    -----
+    Safe to index from several threads: an epoch's order is made before any
+    batch of it is read, and reading a batch changes nothing.
 
     Examples
     --------
@@ -736,8 +746,8 @@ class PairedBatchIterator(KerasDatasetMixin):
         self.images = imgs
         self.masks = msks
         self.augmenter = augmenter
-        self.batch_size = check_positive_int(batch_size, "batch_size")
-        self._shuffle = bool(shuffle)
+        self.batch_size = check_batch_size(batch_size)
+        self._shuffle = check_bool(shuffle, "shuffle")
         self._entropy = draw_entropy(seed)
         self._start_epoch(0)
 

@@ -16,7 +16,14 @@ import math
 
 import numpy as np
 
-from ._checks import check_batch, check_positive_int
+from ._checks import (
+    check_batch,
+    check_fraction,
+    check_image,
+    check_positive_int,
+    check_positive_number,
+    check_sequence_length,
+)
 from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["to_displayable", "show_grid", "show_before_after", "show_mask_overlay"]
@@ -82,6 +89,28 @@ def _draw(ax, image, title=None, cmap="gray"):
     ax.set_yticks([])
 
 
+def _check_panel(image, name: str) -> np.ndarray:
+    """One image that can be shown: ``(H, W)`` or ``(H, W, C)`` with C in 1, 3, 4, non-empty."""
+    arr = check_image(image, name)
+    if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"`{name}` has {arr.shape[-1]} channels (shape {arr.shape}); only 1, 3 or 4 "
+            f"channels can be shown: pick channels, e.g. {name}[..., :3]."
+        )
+    return arr
+
+
+def _check_panels(images, name: str) -> np.ndarray:
+    """A batch ``(N, H, W[, C])`` of images that can be shown."""
+    batch = check_batch(images, name)
+    if batch.ndim == 4 and batch.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"`{name}` has {batch.shape[-1]} channels (shape {batch.shape}); only 1, 3 or 4 "
+            f"channels can be shown: pick channels, e.g. {name}[..., :3]."
+        )
+    return batch
+
+
 def _figure(nrows, ncols, scale):
     import matplotlib.pyplot as plt
 
@@ -107,7 +136,8 @@ def show_grid(
         ``(N, H, W)`` or ``(N, H, W, C)`` with C in 1, 3, 4; or a list of
         images of different sizes.
     titles : sequence, optional
-        One title per image (class names, labels, file names...).
+        One title per image (class names, labels, file names...); not a string
+        (use ``suptitle`` for one title over the grid).
     ncols : int, optional
         Columns; default ``min(N, 8)``.
     scale : float
@@ -129,14 +159,15 @@ def show_grid(
     """
     if isinstance(images, (list, tuple)):
         if len(images) == 0:
-            raise ValueError("`images` is empty.")
-        batch = list(images)
+            raise ValueError("`images` is empty (an empty list); expected at least one image.")
+        batch = [_check_panel(img, f"images[{k}]") for k, img in enumerate(images)]
     else:
-        batch = list(check_batch(images, "images"))
+        batch = list(_check_panels(images, "images"))
     n = len(batch)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"`titles` has {len(titles)} entries for {n} images.")
+    if titles is not None:
+        titles = check_sequence_length(titles, n, "titles", "image")
     ncols = min(n, 8) if ncols is None else check_positive_int(ncols, "ncols")
+    scale = check_positive_number(scale, "scale")
     nrows = math.ceil(n / ncols)
     fig, axes = _figure(nrows, ncols, scale)
     for k, ax in enumerate(axes.flat):
@@ -170,7 +201,7 @@ def show_before_after(
         ``(N, K, H', W'[, C'])`` (K versions per original), or a list of N
         lists of images. Sizes may differ from the originals (crops).
     titles : sequence, optional
-        One title per original (shown on the original's panel).
+        One title per original (shown on the original's panel); not a string.
     augmented_titles : sequence, optional
         One title per augmented column, e.g. the parameter that produced it.
     scale : float
@@ -187,8 +218,11 @@ def show_before_after(
     >>> len(fig.axes)
     6
     """
-    originals = check_batch(originals, "originals")
+    originals = _check_panels(originals, "originals")
     n = len(originals)
+    if titles is not None:
+        titles = check_sequence_length(titles, n, "titles", "original")
+    scale = check_positive_number(scale, "scale")
     if isinstance(augmented, (list, tuple)):
         rows = [
             list(r) if isinstance(r, (list, tuple)) or np.ndim(r) == originals.ndim else [r]
@@ -206,13 +240,20 @@ def show_before_after(
                 f"{originals.shape}, got {augmented.shape}."
             )
     if len(rows) != n:
-        raise ValueError(f"`augmented` has {len(rows)} rows for {n} originals.")
+        raise ValueError(
+            f"`augmented` has {len(rows)} rows, expected {n} (one per original, "
+            f"`originals` has shape {originals.shape})."
+        )
+    rows = [
+        [_check_panel(a, f"augmented[{i}][{j}]") for j, a in enumerate(r)]
+        for i, r in enumerate(rows)
+    ]
     k = max(len(r) for r in rows)
     if k == 0:
-        raise ValueError("`augmented` holds no images.")
-    if augmented_titles is not None and len(augmented_titles) != k:
-        raise ValueError(
-            f"`augmented_titles` has {len(augmented_titles)} entries for {k} augmented columns."
+        raise ValueError("`augmented` holds no images; expected at least one per original.")
+    if augmented_titles is not None:
+        augmented_titles = check_sequence_length(
+            augmented_titles, k, "augmented_titles", "augmented column"
         )
     fig, axes = _figure(n, k + 1, scale)
     for i in range(n):
@@ -257,8 +298,14 @@ def show_mask_overlay(
         ``(N, H, W[, C])``.
     masks : array_like
         ``(N, H, W)`` or ``(N, H, W, 1)`` integer labels.
+    titles : sequence, optional
+        One title per image.
     alpha : float
-        Opacity of the mask colours.
+        Opacity of the mask colours, in [0, 1].
+    ncols : int, optional
+        Columns; default ``min(N, 6)``.
+    scale : float
+        Inches per panel, > 0.
 
     Returns
     -------
@@ -273,7 +320,7 @@ def show_mask_overlay(
     """
     from matplotlib import colormaps
 
-    images = check_batch(images, "images")
+    images = _check_panels(images, "images")
     masks = check_batch(masks, "masks")
     if masks.ndim == 4 and masks.shape[-1] == 1:
         masks = masks[..., 0]
@@ -284,9 +331,11 @@ def show_mask_overlay(
     if not (np.issubdtype(masks.dtype, np.integer) or masks.dtype == bool):
         raise ValueError(f"`masks` must hold integer labels, got dtype {masks.dtype}.")
     n = len(images)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"`titles` has {len(titles)} entries for {n} images.")
+    if titles is not None:
+        titles = check_sequence_length(titles, n, "titles", "image")
     ncols = min(n, 6) if ncols is None else check_positive_int(ncols, "ncols")
+    alpha = check_fraction(alpha, "alpha")
+    scale = check_positive_number(scale, "scale")
     nrows = math.ceil(n / ncols)
     palette = colormaps["tab10"]
     fig, axes = _figure(nrows, ncols, scale)

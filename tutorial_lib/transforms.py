@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._checks import as_generator, check_fraction
+from ._checks import as_generator, check_bool, check_callable, check_fraction, check_number
 from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["salt_and_pepper", "erode", "gaussian_noise", "random_apply", "compose"]
@@ -189,10 +189,7 @@ def gaussian_noise(image, sigma: float = 0.05, seed=None, value_range=None) -> n
     (dtype('float32'), True, True)
     """
     arr = _check_images(image)
-    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma):
-        raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}.")
-    if sigma < 0:
-        raise ValueError(f"`sigma` must be >= 0, got {sigma}.")
+    sigma = check_number(sigma, "sigma", minimum=0)
     low, high = _resolve_value_range(arr, value_range)
     rng = as_generator(seed)
     if sigma == 0:
@@ -276,13 +273,6 @@ def erode(image, footprint=3) -> np.ndarray:
     return ndimage.grey_erosion(arr, footprint=fp.reshape(shape), mode="nearest")
 
 
-def _check_callable(fn, name: str) -> None:
-    if not callable(fn):
-        raise TypeError(
-            f"`{name}` must be callable (a function of one image), got {type(fn).__name__}."
-        )
-
-
 class _RandomApply:
     """The callable :func:`random_apply` returns (a class so that its repr is readable)."""
 
@@ -299,7 +289,13 @@ class _RandomApply:
             chosen = self.rng.random(len(arr)) < self.p
             out = arr.copy()
             if chosen.any():
-                out[chosen] = self.fn(arr[chosen])
+                changed = np.asarray(self.fn(arr[chosen]))
+                if changed.shape != arr[chosen].shape:
+                    raise ValueError(
+                        f"`fn` returned shape {changed.shape} for a batch of shape "
+                        f"{arr[chosen].shape}; with batch=True it must keep the shape."
+                    )
+                out[chosen] = changed
             return out
         if self.rng.random() < self.p:
             return self.fn(arr)
@@ -345,9 +341,9 @@ def random_apply(fn: Transform, p: float = 0.5, seed=None, batch: bool = False) 
     >>> 60 < sum(changed) < 140
     True
     """
-    _check_callable(fn, "fn")
+    check_callable(fn, "fn")
     p = check_fraction(p, "p")
-    return _RandomApply(fn, p, as_generator(seed), bool(batch))
+    return _RandomApply(fn, p, as_generator(seed), check_bool(batch, "batch"))
 
 
 class _Compose:
@@ -393,5 +389,5 @@ def compose(*fns: Transform) -> Transform:
     if len(fns) == 1 and isinstance(fns[0], (list, tuple)):
         fns = tuple(fns[0])
     for i, fn in enumerate(fns):
-        _check_callable(fn, f"fns[{i}]")
+        check_callable(fn, f"fns[{i}]")
     return _Compose(tuple(fns))
