@@ -69,18 +69,15 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
     batch_size = check_batch_size(batch_size)
     if isinstance(data, np.ndarray):
         return _array_batches(_check_array(data), batch_size)
-    if (
-        hasattr(data, "__len__")
-        and hasattr(data, "__getitem__")
-        and not isinstance(data, (list, tuple))
-    ):
+    indexable = hasattr(data, "__len__") and hasattr(data, "__getitem__")
+    if isinstance(data, (str, bytes)) or not (indexable or isinstance(data, Iterable)):
+        raise ArgumentTypeError(
+            "`data` must be an array (n, height, width[, channels]), a Keras iterator or an "
+            f"iterable of batches, got {type(data).__name__}."
+        )
+    if indexable and not isinstance(data, (list, tuple)):
         return (_images_of(data[i]) for i in range(len(data)))
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
-        return (_images_of(batch) for batch in data)
-    raise ArgumentTypeError(
-        "`data` must be an array (n, height, width[, channels]), a Keras iterator or an "
-        f"iterable of batches, got {type(data).__name__}."
-    )
+    return (_images_of(batch) for batch in data)
 
 
 def _check_array(data: np.ndarray) -> np.ndarray:
