@@ -12,7 +12,7 @@ it, and so does code written when these checks raised ``ValueError`` only.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
@@ -356,8 +356,8 @@ def check_choice(value, name: str, choices: Sequence):
     ValueError: `mode` must be one of 'random', 'center', got 'middle'.
     """
     try:
-        known = value in choices
-    except TypeError:  # unhashable value against a set
+        known = isinstance(value, Hashable) and value in choices
+    except (TypeError, ValueError):  # a value that cannot even be compared
         known = False
     if not known:
         listed = ", ".join(repr(c) for c in choices)

@@ -20,7 +20,30 @@ def _images_of(batch) -> np.ndarray:
     # Keras iterators yield (x, y) or (x, y, w); plain generators may yield x.
     if isinstance(batch, (tuple, list)) and len(batch) in (2, 3) and np.ndim(batch[0]) >= 3:
         batch = batch[0]
-    return np.asarray(batch)
+    images = np.asarray(batch)
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            f"`data` yielded a batch of shape {images.shape}; expected images "
+            "(n, height, width[, channels]) or (x, y[, w]) tuples of them."
+        )
+    return images
+
+
+def _source_kind(data) -> str:
+    """``"array"``, ``"indexable"`` or ``"iterable"``; anything else is refused."""
+    if isinstance(data, np.ndarray):
+        if data.ndim not in (3, 4):
+            raise ValueError(
+                f"`data` must have shape (n, height, width[, channels]), got shape {data.shape}."
+            )
+        return "array"
+    indexable = hasattr(data, "__len__") and hasattr(data, "__getitem__")
+    if isinstance(data, (str, bytes)) or not (indexable or isinstance(data, Iterable)):
+        raise ArgumentTypeError(
+            "`data` must be an array (n, height, width[, channels]), a Keras iterator or an "
+            f"iterable of batches, got {type(data).__name__}."
+        )
+    return "indexable" if indexable and not isinstance(data, (list, tuple)) else "iterable"
 
 
 def count_batches(data, batch_size: int = 256) -> int | None:
@@ -36,8 +59,8 @@ def count_batches(data, batch_size: int = 256) -> int | None:
     ValueError: `batch_size` must be an integer >= 1, got 0.
     """
     batch_size = check_batch_size(batch_size)
-    if isinstance(data, np.ndarray):
-        return -(-len(_check_array(data)) // batch_size)
+    if _source_kind(data) == "array":
+        return -(-len(data) // batch_size)
     try:
         return len(data)
     except TypeError:
@@ -57,7 +80,8 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
         ``NumpyArrayIterator``, ``keras.utils.PyDataset``) is read once,
         batch ``0`` to ``len(data) - 1``, even though iterating it directly
         would never stop. Any other iterable is consumed as it is; items may
-        be ``x`` or ``(x, y[, w])`` tuples.
+        be ``x`` or ``(x, y[, w])`` tuples, ``x`` of shape ``(n, H, W[, C])``
+        (anything else raises ``ValueError`` when it is read).
     batch_size : int
         Batch size used to cut an array; an integer >= 1.
 
@@ -67,27 +91,9 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
     [2, 2, 1]
     """
     batch_size = check_batch_size(batch_size)
-    if isinstance(data, np.ndarray):
-        return _array_batches(_check_array(data), batch_size)
-    indexable = hasattr(data, "__len__") and hasattr(data, "__getitem__")
-    if isinstance(data, (str, bytes)) or not (indexable or isinstance(data, Iterable)):
-        raise ArgumentTypeError(
-            "`data` must be an array (n, height, width[, channels]), a Keras iterator or an "
-            f"iterable of batches, got {type(data).__name__}."
-        )
-    if indexable and not isinstance(data, (list, tuple)):
+    kind = _source_kind(data)
+    if kind == "array":
+        return (data[start : start + batch_size] for start in range(0, len(data), batch_size))
+    if kind == "indexable":
         return (_images_of(data[i]) for i in range(len(data)))
     return (_images_of(batch) for batch in data)
-
-
-def _check_array(data: np.ndarray) -> np.ndarray:
-    if data.ndim < 3:
-        raise ValueError(
-            f"`data` must have shape (n, height, width[, channels]), got shape {data.shape}."
-        )
-    return data
-
-
-def _array_batches(data: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
-    for start in range(0, len(data), batch_size):
-        yield data[start : start + batch_size]

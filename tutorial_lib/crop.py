@@ -429,6 +429,11 @@ def _check_iterator_arguments(iterator, mode, crop_targets) -> None:
             "NumpyArrayIterator, PyDataset or a list of batches), "
             f"got {type(iterator).__name__}."
         )
+    if len(iterator) == 0:
+        raise ValueError(
+            f"`iterator` ({type(iterator).__name__}) has no batches (len 0); "
+            "did flow_from_directory find no images?"
+        )
     check_choice(mode, "mode", ("random", "center"))
     if crop_targets is not None:
         check_bool(crop_targets, "crop_targets")

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ._checks import (
+    ArgumentTypeError,
     check_batch,
     check_fraction,
     check_image,
@@ -111,6 +112,22 @@ def _check_panels(images, name: str) -> np.ndarray:
     return batch
 
 
+def _check_cmap(cmap):
+    """A Matplotlib colour map, or the name of one."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Colormap
+
+    if isinstance(cmap, Colormap):
+        return cmap
+    if not isinstance(cmap, str):
+        raise ArgumentTypeError(
+            f"`cmap` must be a Matplotlib colour map or its name, got {type(cmap).__name__}."
+        )
+    if cmap not in colormaps:
+        raise ValueError(f"`cmap` {cmap!r} is not a Matplotlib colour map name (e.g. 'gray').")
+    return cmap
+
+
 def _figure(nrows, ncols, scale):
     import matplotlib.pyplot as plt
 
@@ -168,6 +185,7 @@ def show_grid(
         titles = check_sequence_length(titles, n, "titles", "image")
     ncols = min(n, 8) if ncols is None else check_positive_int(ncols, "ncols")
     scale = check_positive_number(scale, "scale")
+    cmap = _check_cmap(cmap)
     nrows = math.ceil(n / ncols)
     fig, axes = _figure(nrows, ncols, scale)
     for k, ax in enumerate(axes.flat):
@@ -175,8 +193,8 @@ def show_grid(
             _draw(ax, batch[k], None if titles is None else titles[k], cmap)
         else:
             ax.set_visible(False)
-    if suptitle:
-        fig.suptitle(suptitle)
+    if suptitle is not None:
+        fig.suptitle(str(suptitle))
     fig.tight_layout()
     return fig
 
@@ -205,7 +223,11 @@ def show_before_after(
     augmented_titles : sequence, optional
         One title per augmented column, e.g. the parameter that produced it.
     scale : float
-        Inches per panel.
+        Inches per panel, > 0.
+    cmap : str or matplotlib.colors.Colormap
+        Colour map for one-channel images.
+    suptitle : str, optional
+        Title over the whole figure.
 
     Returns
     -------
@@ -223,6 +245,7 @@ def show_before_after(
     if titles is not None:
         titles = check_sequence_length(titles, n, "titles", "original")
     scale = check_positive_number(scale, "scale")
+    cmap = _check_cmap(cmap)
     if isinstance(augmented, (list, tuple)):
         rows = [
             list(r) if isinstance(r, (list, tuple)) or np.ndim(r) == originals.ndim else [r]
@@ -272,8 +295,8 @@ def show_before_after(
         for spine in axes[i, 0].spines.values():
             spine.set_edgecolor("tab:blue")
             spine.set_linewidth(2)
-    if suptitle:
-        fig.suptitle(suptitle)
+    if suptitle is not None:
+        fig.suptitle(str(suptitle))
     fig.tight_layout()
     return fig
 
@@ -352,7 +375,7 @@ def show_mask_overlay(
             rgba[m == label] = palette((int(label) - 1) % 10)
             rgba[m == label, 3] = alpha
         ax.imshow(rgba, interpolation="nearest")
-    if suptitle:
-        fig.suptitle(suptitle)
+    if suptitle is not None:
+        fig.suptitle(str(suptitle))
     fig.tight_layout()
     return fig

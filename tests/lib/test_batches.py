@@ -57,3 +57,17 @@ def test_data_that_is_no_batch_source_is_refused_naming_it():
         iter_image_batches("images/")
     with pytest.raises(ValueError, match=r"`data` must have shape \(n, height, width"):
         iter_image_batches(np.zeros((4, 4)))
+
+
+@pytest.mark.parametrize("data", [None, "images/", 3.5, np.zeros((2, 2)), np.zeros((1,) * 5)])
+def test_count_batches_refuses_what_iter_image_batches_refuses(data):
+    for fn in (count_batches, iter_image_batches):
+        with pytest.raises(ValueError, match="`data` must"):
+            fn(data)
+
+
+def test_a_batch_that_holds_no_images_is_refused_when_it_is_read():
+    batches = iter_image_batches([np.zeros((2, 3, 3)), (1, 2, 3)])
+    assert next(batches).shape == (2, 3, 3)
+    with pytest.raises(ValueError, match=r"`data` yielded a batch of shape \(3,\); expected"):
+        next(batches)
