@@ -20,6 +20,7 @@ import numpy as np
 from ._checks import as_generator, check_index
 
 __all__ = [
+    "FirstFetchLock",
     "KerasDatasetMixin",
     "batch_index",
     "batch_rng",
@@ -103,8 +104,7 @@ class KerasDatasetMixin:
     """Makes a class with ``__len__``/``__getitem__`` a ``keras.utils.PyDataset`` on creation.
 
     The subclass calls :meth:`init_keras` in its ``__init__``. Objects pickle
-    as the plain class (the mixed class is made at run time); an attribute
-    ``_lock`` (a ``threading.Lock``, which cannot be pickled) is made anew.
+    as the plain class (the mixed class is made at run time).
     """
 
     def __new__(cls, *args, **kwargs):
@@ -128,9 +128,8 @@ class KerasDatasetMixin:
 
     def __reduce__(self):
         state = self.__dict__.copy()
-        has_lock = state.pop("_lock", None) is not None
         plain = type(self).__mro__[1] if type(self) in _MIXED_CLASSES.values() else type(self)
-        return (rebuild, (plain, state, has_lock))
+        return (rebuild, (plain, state))
 
     def __iter__(self):
         """One pass over the batches, ``0 .. len(self) - 1`` (finite, unlike Keras' iterators)."""
@@ -138,10 +137,49 @@ class KerasDatasetMixin:
             yield self[i]
 
 
-def rebuild(cls: type, state: dict, has_lock: bool = False):
+def rebuild(cls: type, state: dict):
     """Unpickle an object of ``cls`` (re-mixed with Keras on creation) from its ``__dict__``."""
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
-    if has_lock:
-        obj._lock = threading.Lock()
     return obj
+
+
+class FirstFetchLock:
+    """Reads batches from a wrapped iterator, the first one of each epoch under a lock.
+
+    Keras' ``NumpyArrayIterator`` and ``DirectoryIterator`` build their epoch
+    order lazily, inside the first ``it[i]``, without a lock (and in two steps:
+    ``np.arange``, then a permutation): two threads asking for their first
+    batches at once can each build and use a different order, duplicating and
+    dropping samples. Through :meth:`fetch`, the first batch of an epoch is read
+    alone; once it is back the order exists, and later batches are read in
+    parallel. Call :meth:`rearm` when a new epoch starts. Pickles as a new,
+    unlocked object.
+
+    Examples
+    --------
+    >>> reader = FirstFetchLock()
+    >>> reader.fetch([[1], [2]], 1), reader.fetch([[1], [2]], 0)
+    ([2], [1])
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._primed = False  # True once a batch of this epoch came back
+
+    def fetch(self, iterator, index: int):
+        """``iterator[index]``; under the lock until one batch of this epoch came back."""
+        if not self._primed:
+            with self._lock:
+                if not self._primed:
+                    batch = iterator[index]
+                    self._primed = True
+                    return batch
+        return iterator[index]
+
+    def rearm(self) -> None:
+        """A new epoch starts: the wrapped iterator may build its state lazily again."""
+        self._primed = False
+
+    def __reduce__(self):
+        return (FirstFetchLock, ())

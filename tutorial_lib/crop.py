@@ -21,8 +21,6 @@ view into the caller's data).
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from ._checks import (
@@ -35,7 +33,13 @@ from ._checks import (
     check_image_or_batch,
     check_size,
 )
-from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy
+from ._keras_dataset import (
+    FirstFetchLock,
+    KerasDatasetMixin,
+    batch_index,
+    batch_rng,
+    draw_entropy,
+)
 
 __all__ = [
     "random_crop",
@@ -284,12 +288,8 @@ class RandomCropIterator(KerasDatasetMixin):
 
     Notes
     -----
-    Safe to index from several threads (``model.fit(workers=...)`` threads do so). Keras'
-    ``NumpyArrayIterator`` and ``DirectoryIterator`` build their epoch order lazily, inside
-    the first ``it[i]``, without a lock: two threads asking for their first batches at once
-    can each build (and use) a different order, duplicating and dropping samples. The
-    wrapper therefore fetches the first batch of each epoch under a lock; once it is back,
-    the wrapped iterator's order exists and later batches are fetched in parallel.
+    Safe to index from several threads: the first batch of each epoch is read alone, so a
+    Keras iterator builds its (lazy, unlocked) epoch order once before others read it.
 
     Examples
     --------
@@ -303,19 +303,14 @@ class RandomCropIterator(KerasDatasetMixin):
     def __init__(
         self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None
     ):
-        _check_iterator_arguments(iterator, mode, crop_targets)
-        self._size = check_size(size, "size")
-        known = _known_image_size(iterator)
-        if known is not None:
-            check_fits(self._size, known, "size", "iterator's images")
+        self._size = _check_iterator_arguments(iterator, size, mode, crop_targets)
         self.init_keras()
         self._iterator = iterator
         self._mode = mode
         self._crop_targets = None if crop_targets is None else bool(crop_targets)
         self._entropy = draw_entropy(seed)  # batch i of epoch e: batch_rng(entropy, e, i)
         self._epoch = 0
-        self._lock = threading.Lock()  # held while the wrapped iterator makes its epoch order
-        self._primed = False  # True once a batch of this epoch came back
+        self._reader = FirstFetchLock()  # thread-safe reads of the wrapped iterator
 
     @property
     def iterator(self):
@@ -358,7 +353,7 @@ class RandomCropIterator(KerasDatasetMixin):
         reset = getattr(self._iterator, "reset", None)
         if callable(reset):
             reset()
-        self._primed = False
+        self._reader.rearm()
 
     def on_epoch_end(self) -> None:
         """Called by Keras after each epoch: new windows, and the wrapped iterator reshuffles."""
@@ -366,39 +361,34 @@ class RandomCropIterator(KerasDatasetMixin):
         hook = getattr(self._iterator, "on_epoch_end", None)
         if callable(hook):
             hook()
-        self._primed = False
+        self._reader.rearm()
 
     def __getitem__(self, index):
         index = batch_index(index, len(self))
-        batch = self._fetch(index)
-        is_tuple = isinstance(batch, (tuple, list))
-        x = check_batch(batch[0] if is_tuple else batch, "x (a batch of the wrapped iterator)")
-        check_fits(self._size, x.shape[1:3], "size", "iterator's images")
+        batch = self._reader.fetch(self._iterator, index)
         rng = batch_rng(self._entropy, self._epoch, index) if self._mode == "random" else None
-        tops, lefts = _iterator_windows(x.shape, self._size, rng)
-        crops = _gather(x, tops, lefts, self._size)
-        if not is_tuple:
-            return crops
-        rest = list(batch[1:])
-        if rest and _crops_targets(self._crop_targets, x.shape, rest[0]):
-            rest[0] = _gather(np.asarray(rest[0]), tops, lefts, self._size)
-        return (crops, *rest)
-
-    def _fetch(self, index: int):
-        """Batch ``index`` of the wrapped iterator; the first one of an epoch under the lock."""
-        if not self._primed:
-            with self._lock:
-                if not self._primed:
-                    batch = self._iterator[index]
-                    self._primed = True
-                    return batch
-        return self._iterator[index]
+        return _crop_iterator_batch(batch, self._size, rng, self._crop_targets)
 
     def __repr__(self) -> str:
         return (
             f"RandomCropIterator({type(self._iterator).__name__}, size={self._size}, "
             f"mode={self._mode!r}, batches={len(self)})"
         )
+
+
+def _crop_iterator_batch(batch, size: tuple[int, int], rng, crop_targets):
+    """Crop ``x`` (and ``y`` if it is to be cropped) of one batch of a wrapped iterator."""
+    is_tuple = isinstance(batch, (tuple, list))
+    x = check_batch(batch[0] if is_tuple else batch, "x (a batch of the wrapped iterator)")
+    check_fits(size, x.shape[1:3], "size", "iterator's images")
+    tops, lefts = _iterator_windows(x.shape, size, rng)
+    crops = _gather(x, tops, lefts, size)
+    if not is_tuple:
+        return crops
+    rest = list(batch[1:])
+    if rest and _crops_targets(crop_targets, x.shape, rest[0]):
+        rest[0] = _gather(np.asarray(rest[0]), tops, lefts, size)
+    return (crops, *rest)
 
 
 def _iterator_windows(x_shape, size: tuple[int, int], rng: np.random.Generator | None):
@@ -422,7 +412,8 @@ def _crops_targets(crop_targets: bool | None, x_shape, y) -> bool:
     return like_x if crop_targets is None else crop_targets
 
 
-def _check_iterator_arguments(iterator, mode, crop_targets) -> None:
+def _check_iterator_arguments(iterator, size, mode, crop_targets) -> tuple[int, int]:
+    """Check the wrapper's arguments; return ``size`` as ``(height, width)``."""
     if not (hasattr(iterator, "__len__") and hasattr(iterator, "__getitem__")):
         raise ValueError(
             "`iterator` must support len() and indexing (a Keras DirectoryIterator, "
@@ -434,9 +425,14 @@ def _check_iterator_arguments(iterator, mode, crop_targets) -> None:
             f"`iterator` ({type(iterator).__name__}) has no batches (len 0); "
             "did flow_from_directory find no images?"
         )
+    size = check_size(size, "size")
+    known = _known_image_size(iterator)
+    if known is not None:
+        check_fits(size, known, "size", "iterator's images")
     check_choice(mode, "mode", ("random", "center"))
     if crop_targets is not None:
         check_bool(crop_targets, "crop_targets")
+    return size
 
 
 def _known_image_size(iterator) -> tuple[int, int] | None:

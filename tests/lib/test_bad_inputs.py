@@ -40,6 +40,7 @@ def rows(*table):
 
 
 CROP = rows(
+    ("crop-it-empty", ValueError, "`iterator`|len 0", lambda t: tl.RandomCropIterator([], 4)),
     ("crop-big", ValueError, "`size`|(9, 9)|8x8", lambda t: tl.random_crop(IMG, 9)),
     ("crop-zero", ValueError, "`size[0]`|got 0", lambda t: tl.random_crop(IMG, 0)),
     ("crop-rank", ValueError, "`image`|(5,)", lambda t: tl.random_crop(np.zeros(5), 2)),
@@ -286,6 +287,7 @@ TRANSFORMS = rows(
 )
 
 PLOTTING = rows(
+    ("grid-cmap", ValueError, "`cmap`|'greyish'", lambda t: tl.show_grid(MASKS, cmap="greyish")),
     (
         "before-after-titles",
         ValueError,

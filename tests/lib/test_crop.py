@@ -331,10 +331,17 @@ def test_wrapper_checks_the_size_against_a_keras_iterator_when_it_is_made(
     with pytest.raises(ValueError, match=r"`size` \(9, 9\) is larger than the iterator's images"):
         RandomCropIterator(ImageDataGenerator().flow(x, np.zeros(4)), 9)
     assert RandomCropIterator(ImageDataGenerator().flow(x, np.zeros(4)), (8, 10)).size == (8, 10)
+    from PIL import Image
+
     (tmp_path / "a").mkdir()
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tmp_path / "a" / "0.png")
     flow = ImageDataGenerator().flow_from_directory(tmp_path, target_size=(12, 12))
     with pytest.raises(ValueError, match=r"`size` \(16, 16\) is larger .* \(12x12 pixels\)"):
         RandomCropIterator(flow, 16)
+    (tmp_path / "b").mkdir()  # a folder without images: Keras finds 0 of them, len() is 0
+    empty = ImageDataGenerator().flow_from_directory(tmp_path / "b", target_size=(12, 12))
+    with pytest.raises(ValueError, match=r"`iterator` \(DirectoryIterator\) has no batches"):
+        RandomCropIterator(empty, 8)
 
 
 def test_crops_refuse_ragged_and_empty_images_naming_them():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -12,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tutorial_lib as tl
-from tutorial_lib._keras_dataset import batch_index, batch_rng, draw_entropy, epoch_order
+from tutorial_lib._keras_dataset import (
+    FirstFetchLock,
+    batch_index,
+    batch_rng,
+    draw_entropy,
+    epoch_order,
+)
 
 
 @settings(max_examples=50, deadline=None)
@@ -160,12 +167,47 @@ def test_threads_reading_the_paired_iterator_see_every_pair_once(threads):
         it.on_epoch_end()
 
 
-def test_the_crop_wrapper_pickles_with_a_new_lock():
+def test_the_crop_wrapper_pickles_with_a_new_unlocked_reader():
     # (a Keras NumpyArrayIterator itself holds a lock and cannot be pickled; a list can)
     x = _numbered_images()
     batches = [(x[i : i + 4], np.arange(i, i + 4)) for i in range(0, 48, 4)]
     it = tl.RandomCropIterator(batches, 6, seed=0)
-    with it._lock:  # a held lock must not travel with the copy
+    it[0]
+    with it._reader._lock:  # a held lock must not travel with the copy
         clone = pickle.loads(pickle.dumps(it))
-    assert clone._lock is not it._lock and not clone._lock.locked()
+    assert clone._reader is not it._reader and not clone._reader._lock.locked()
+    assert not clone._reader._primed  # its first read is locked again
     assert _ids_seen_by_threads(clone, 4, lambda b: b[1]) == list(range(48))
+
+
+class _SlowSource:
+    """Records, for every read, how many reads had finished when it started."""
+
+    def __init__(self):
+        self.guard = threading.Lock()
+        self.finished = 0
+        self.started_after = []
+
+    def __getitem__(self, i):
+        with self.guard:
+            self.started_after.append(self.finished)
+        time.sleep(0.02)
+        with self.guard:
+            self.finished += 1
+        return i
+
+
+def _read_together(reader, source, threads=4):
+    barrier = threading.Barrier(threads)
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda i: (barrier.wait(), reader.fetch(source, i))[1], range(4)))
+
+
+def test_first_fetch_lock_reads_the_first_batch_of_each_epoch_alone():
+    reader = FirstFetchLock()
+    for _epoch in range(3):
+        source = _SlowSource()
+        assert _read_together(reader, source) == [0, 1, 2, 3]
+        # exactly one read started before any had finished: the first one ran alone
+        assert source.started_after.count(0) == 1
+        reader.rearm()
