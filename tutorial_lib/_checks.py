@@ -191,9 +191,15 @@ def check_image_or_batch(images, name: str = "image") -> np.ndarray:
 
 
 def check_number(
-    value, name: str, minimum: float | None = None, maximum: float | None = None
+    value,
+    name: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
 ) -> float:
-    """Check that ``value`` is a finite real number (not a bool) in ``[minimum, maximum]``.
+    """Check that ``value`` is a finite real number (not a bool) within the given bounds.
+
+    ``minimum`` and ``maximum`` are inclusive bounds, ``above`` an exclusive lower one.
 
     Examples
     --------
@@ -204,14 +210,14 @@ def check_number(
     ...
     ValueError: `sigma` must be a finite number >= 0, got nan.
     """
-    bounds = [f"{op} {b:g}" for op, b in ((">=", minimum), ("<=", maximum)) if b is not None]
-    expects = " ".join(["a finite number", " and ".join(bounds)]).strip()
+    limits = ((">=", minimum, np.greater_equal), ("<=", maximum, np.less_equal))
+    limits += ((">", above, np.greater),)
+    limits = [(op, bound, ok) for op, bound, ok in limits if bound is not None]
+    bounds = " and ".join(f"{op} {bound:g}" for op, bound, _ in limits)
+    expects = f"a finite number {bounds}".strip()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ArgumentTypeError(f"`{name}` must be {expects}, got {_got(value)}.")
-    out_of_range = (minimum is not None and value < minimum) or (
-        maximum is not None and value > maximum
-    )
-    if not np.isfinite(value) or out_of_range:
+    if not np.isfinite(value) or not all(ok(value, bound) for _, bound, ok in limits):
         raise ValueError(f"`{name}` must be {expects}, got {value!r}.")
     return float(value)
 
@@ -228,11 +234,7 @@ def check_positive_number(value, name: str) -> float:
     ...
     ValueError: `scale` must be a finite number > 0, got 0.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ArgumentTypeError(f"`{name}` must be a finite number > 0, got {_got(value)}.")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}.")
-    return float(value)
+    return check_number(value, name, above=0)
 
 
 def check_fraction(value, name: str, low: float = 0.0, high: float = 1.0) -> float:

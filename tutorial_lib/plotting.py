@@ -90,26 +90,15 @@ def _draw(ax, image, title=None, cmap="gray"):
     ax.set_yticks([])
 
 
-def _check_panel(image, name: str) -> np.ndarray:
-    """One image that can be shown: ``(H, W)`` or ``(H, W, C)`` with C in 1, 3, 4, non-empty."""
-    arr = check_image(image, name)
-    if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
+def _check_panels(images, name: str, batch: bool = True) -> np.ndarray:
+    """A batch ``(N, H, W[, C])`` (or one image) that can be shown: C in 1, 3, 4, non-empty."""
+    arr = check_batch(images, name) if batch else check_image(images, name)
+    if arr.ndim == (4 if batch else 3) and arr.shape[-1] not in (1, 3, 4):
         raise ValueError(
             f"`{name}` has {arr.shape[-1]} channels (shape {arr.shape}); only 1, 3 or 4 "
             f"channels can be shown: pick channels, e.g. {name}[..., :3]."
         )
     return arr
-
-
-def _check_panels(images, name: str) -> np.ndarray:
-    """A batch ``(N, H, W[, C])`` of images that can be shown."""
-    batch = check_batch(images, name)
-    if batch.ndim == 4 and batch.shape[-1] not in (1, 3, 4):
-        raise ValueError(
-            f"`{name}` has {batch.shape[-1]} channels (shape {batch.shape}); only 1, 3 or 4 "
-            f"channels can be shown: pick channels, e.g. {name}[..., :3]."
-        )
-    return batch
 
 
 def _check_cmap(cmap):
@@ -177,7 +166,7 @@ def show_grid(
     if isinstance(images, (list, tuple)):
         if len(images) == 0:
             raise ValueError("`images` is empty (an empty list); expected at least one image.")
-        batch = [_check_panel(img, f"images[{k}]") for k, img in enumerate(images)]
+        batch = [_check_panels(img, f"images[{k}]", batch=False) for k, img in enumerate(images)]
     else:
         batch = list(_check_panels(images, "images"))
     n = len(batch)
@@ -268,7 +257,7 @@ def show_before_after(
             f"`originals` has shape {originals.shape})."
         )
     rows = [
-        [_check_panel(a, f"augmented[{i}][{j}]") for j, a in enumerate(r)]
+        [_check_panels(a, f"augmented[{i}][{j}]", batch=False) for j, a in enumerate(r)]
         for i, r in enumerate(rows)
     ]
     k = max(len(r) for r in rows)

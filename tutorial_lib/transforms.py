@@ -26,7 +26,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._checks import as_generator, check_bool, check_callable, check_fraction, check_number
+from ._checks import (
+    as_generator,
+    check_bool,
+    check_callable,
+    check_fraction,
+    check_image_or_batch,
+    check_number,
+)
 from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["salt_and_pepper", "erode", "gaussian_noise", "random_apply", "compose"]
@@ -35,24 +42,10 @@ Transform = Callable[[np.ndarray], np.ndarray]
 
 
 def _check_images(image, name: str = "image") -> np.ndarray:
-    """Accept ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` numeric, non-empty arrays."""
-    try:
-        arr = np.asarray(image)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"`{name}` could not be converted to an array: {exc}") from exc
-    if (
-        arr.dtype == bool
-        or not np.issubdtype(arr.dtype, np.number)
-        or np.issubdtype(arr.dtype, np.complexfloating)
-    ):
+    """Accept ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` integer or float, non-empty arrays."""
+    arr = check_image_or_batch(image, name)
+    if arr.dtype == bool or np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"`{name}` must hold integer or float values, got dtype {arr.dtype}.")
-    if arr.ndim not in (2, 3, 4):
-        raise ValueError(
-            f"`{name}` must have shape (height, width), (height, width, channels) or "
-            f"(n, height, width, channels), got shape {arr.shape}."
-        )
-    if arr.size == 0:
-        raise ValueError(f"`{name}` is empty (shape {arr.shape}).")
     return arr
 
 
