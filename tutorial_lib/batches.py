@@ -16,37 +16,37 @@ from ._checks import ArgumentTypeError, check_batch_size
 __all__ = ["iter_image_batches", "count_batches"]
 
 
-def _images_of(batch) -> np.ndarray:
+def _images_of(batch, name: str) -> np.ndarray:
     # Keras iterators yield (x, y) or (x, y, w); plain generators may yield x.
     if isinstance(batch, (tuple, list)) and len(batch) in (2, 3) and np.ndim(batch[0]) >= 3:
         batch = batch[0]
     images = np.asarray(batch)
     if images.ndim not in (3, 4):
         raise ValueError(
-            f"`data` yielded a batch of shape {images.shape}; expected images "
+            f"`{name}` yielded a batch of shape {images.shape}; expected images "
             "(n, height, width[, channels]) or (x, y[, w]) tuples of them."
         )
     return images
 
 
-def _source_kind(data) -> str:
+def _source_kind(data, name: str) -> str:
     """``"array"``, ``"indexable"`` or ``"iterable"``; anything else is refused."""
     if isinstance(data, np.ndarray):
         if data.ndim not in (3, 4):
             raise ValueError(
-                f"`data` must have shape (n, height, width[, channels]), got shape {data.shape}."
+                f"`{name}` must have shape (n, height, width[, channels]), got shape {data.shape}."
             )
         return "array"
     indexable = hasattr(data, "__len__") and hasattr(data, "__getitem__")
     if isinstance(data, (str, bytes)) or not (indexable or isinstance(data, Iterable)):
         raise ArgumentTypeError(
-            "`data` must be an array (n, height, width[, channels]), a Keras iterator or an "
+            f"`{name}` must be an array (n, height, width[, channels]), a Keras iterator or an "
             f"iterable of batches, got {type(data).__name__}."
         )
     return "indexable" if indexable and not isinstance(data, (list, tuple)) else "iterable"
 
 
-def count_batches(data, batch_size: int = 256) -> int | None:
+def count_batches(data, batch_size: int = 256, *, name: str = "data") -> int | None:
     """Number of batches :func:`iter_image_batches` will yield, or None if unknown.
 
     Examples
@@ -59,7 +59,7 @@ def count_batches(data, batch_size: int = 256) -> int | None:
     ValueError: `batch_size` must be an integer >= 1, got 0.
     """
     batch_size = check_batch_size(batch_size)
-    if _source_kind(data) == "array":
+    if _source_kind(data, name) == "array":
         return -(-len(data) // batch_size)
     try:
         return len(data)
@@ -67,7 +67,7 @@ def count_batches(data, batch_size: int = 256) -> int | None:
         return None
 
 
-def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
+def iter_image_batches(data, batch_size: int = 256, *, name: str = "data") -> Iterator[np.ndarray]:
     """Yield image batches from ``data`` exactly once.
 
     The arguments are checked when this is called, not when the first batch is read.
@@ -84,6 +84,8 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
         (anything else raises ``ValueError`` when it is read).
     batch_size : int
         Batch size used to cut an array; an integer >= 1.
+    name : str
+        What error messages call ``data``: the caller's own argument name (``"x"``).
 
     Examples
     --------
@@ -91,9 +93,9 @@ def iter_image_batches(data, batch_size: int = 256) -> Iterator[np.ndarray]:
     [2, 2, 1]
     """
     batch_size = check_batch_size(batch_size)
-    kind = _source_kind(data)
+    kind = _source_kind(data, name)
     if kind == "array":
         return (data[start : start + batch_size] for start in range(0, len(data), batch_size))
     if kind == "indexable":
-        return (_images_of(data[i]) for i in range(len(data)))
-    return (_images_of(batch) for batch in data)
+        return (_images_of(data[i], name) for i in range(len(data)))
+    return (_images_of(batch, name) for batch in data)

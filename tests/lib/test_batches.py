@@ -71,3 +71,12 @@ def test_a_batch_that_holds_no_images_is_refused_when_it_is_read():
     assert next(batches).shape == (2, 3, 3)
     with pytest.raises(ValueError, match=r"`data` yielded a batch of shape \(3,\); expected"):
         next(batches)
+
+
+def test_messages_can_use_the_callers_argument_name():
+    with pytest.raises(TypeError, match="^`x` must be an array"):
+        iter_image_batches(None, name="x")
+    with pytest.raises(ValueError, match=r"^`x` must have shape"):
+        count_batches(np.zeros(3), name="x")
+    with pytest.raises(ValueError, match="^`x` yielded a batch of shape"):
+        list(iter_image_batches([np.zeros(3)], name="x"))
