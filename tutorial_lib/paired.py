@@ -678,10 +678,7 @@ class PairedAugmenter:
     def flow(
         self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None
     ) -> PairedBatchIterator:
-        """Batches of augmented ``(images, masks)`` for ``model.fit``: a :class:`PairedBatchIterator`.
-
-        ``batch_size`` is an integer >= 1 and ``shuffle`` a bool; both are checked at once.
-        """
+        """Batches of augmented ``(images, masks)`` for ``model.fit``; see :class:`PairedBatchIterator`."""
         return PairedBatchIterator(
             images, masks, self, batch_size=batch_size, shuffle=shuffle, seed=seed
         )
