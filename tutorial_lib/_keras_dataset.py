@@ -8,6 +8,9 @@
   epoch its own order and every batch its own random generator, all derived
   from one number, so batch ``i`` of epoch ``e`` holds the same bytes for the
   same seed whatever order (or thread) Keras asks for batches in.
+- :class:`FirstFetchLock` reads a wrapped iterator safely from several
+  threads (the first batch of each epoch alone, for iterators that build
+  their epoch order lazily, as Keras' do).
 """
 
 from __future__ import annotations

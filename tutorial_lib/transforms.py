@@ -282,11 +282,12 @@ class _RandomApply:
             chosen = self.rng.random(len(arr)) < self.p
             out = arr.copy()
             if chosen.any():
-                changed = np.asarray(self.fn(arr[chosen]))
-                if changed.shape != arr[chosen].shape:
+                picked = arr[chosen]
+                changed = np.asarray(self.fn(picked))
+                if changed.shape != picked.shape:
                     raise ValueError(
                         f"`fn` returned shape {changed.shape} for a batch of shape "
-                        f"{arr[chosen].shape}; with batch=True it must keep the shape."
+                        f"{picked.shape}; with batch=True it must keep the shape."
                     )
                 out[chosen] = changed
             return out
