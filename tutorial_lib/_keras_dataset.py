@@ -8,18 +8,22 @@
   epoch its own order and every batch its own random generator, all derived
   from one number, so batch ``i`` of epoch ``e`` holds the same bytes for the
   same seed whatever order (or thread) Keras asks for batches in.
+- :class:`FirstFetchLock` reads a wrapped iterator safely from several
+  threads (the first batch of each epoch alone, for iterators that build
+  their epoch order lazily, as Keras' do).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import numbers
+import threading
 
 import numpy as np
 
-from ._checks import as_generator
+from ._checks import as_generator, check_index
 
 __all__ = [
+    "FirstFetchLock",
     "KerasDatasetMixin",
     "batch_index",
     "batch_rng",
@@ -69,6 +73,8 @@ def batch_rng(entropy: int, epoch: int, index: int, *stream: int) -> np.random.G
 def batch_index(index, n: int) -> int:
     """``index`` as a batch number in ``0 .. n - 1``, counting negative ones from the end.
 
+    Integers only (NumPy integers too): ``it[1.5]`` raises ``TypeError``, not batch 1.
+
     Examples
     --------
     >>> batch_index(-1, 3)
@@ -76,13 +82,9 @@ def batch_index(index, n: int) -> int:
     >>> batch_index(3, 3)
     Traceback (most recent call last):
     ...
-    IndexError: batch index 3 out of range for 3 batches
+    IndexError: `index` 3 is out of range for 3 batches (valid: -3 to 2).
     """
-    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-        raise TypeError(f"batch index must be an integer, got {type(index).__name__}.")
-    if not -n <= index < n:
-        raise IndexError(f"batch index {index} out of range for {n} batches")
-    return int(index) % n
+    return check_index(index, n, "index", "batches")
 
 
 _MIXED_CLASSES: dict[type, type] = {}
@@ -143,3 +145,44 @@ def rebuild(cls: type, state: dict):
     obj = cls.__new__(cls)
     obj.__dict__.update(state)
     return obj
+
+
+class FirstFetchLock:
+    """Reads batches from a wrapped iterator, the first one of each epoch under a lock.
+
+    Keras' ``NumpyArrayIterator`` and ``DirectoryIterator`` build their epoch
+    order lazily, inside the first ``it[i]``, without a lock (and in two steps:
+    ``np.arange``, then a permutation): two threads asking for their first
+    batches at once can each build and use a different order, duplicating and
+    dropping samples. Through :meth:`fetch`, the first batch of an epoch is read
+    alone; once it is back the order exists, and later batches are read in
+    parallel. Call :meth:`rearm` when a new epoch starts. Pickles as a new,
+    unlocked object.
+
+    Examples
+    --------
+    >>> reader = FirstFetchLock()
+    >>> reader.fetch([[1], [2]], 1), reader.fetch([[1], [2]], 0)
+    ([2], [1])
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._primed = False  # True once a batch of this epoch came back
+
+    def fetch(self, iterator, index: int):
+        """``iterator[index]``; under the lock until one batch of this epoch came back."""
+        if not self._primed:
+            with self._lock:
+                if not self._primed:
+                    batch = iterator[index]
+                    self._primed = True
+                    return batch
+        return iterator[index]
+
+    def rearm(self) -> None:
+        """A new epoch starts: the wrapped iterator may build its state lazily again."""
+        self._primed = False
+
+    def __reduce__(self):
+        return (FirstFetchLock, ())

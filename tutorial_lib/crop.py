@@ -23,8 +23,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_generator, check_batch, check_fits, check_image, check_size
-from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy
+from ._checks import (
+    as_generator,
+    check_batch,
+    check_bool,
+    check_choice,
+    check_fits,
+    check_image,
+    check_image_or_batch,
+    check_size,
+)
+from ._keras_dataset import (
+    FirstFetchLock,
+    KerasDatasetMixin,
+    batch_index,
+    batch_rng,
+    draw_entropy,
+)
 
 __all__ = [
     "random_crop",
@@ -91,13 +106,8 @@ def random_crop(image, size, seed=None) -> np.ndarray:
     >>> np.array_equal(crop, random_crop(img, 3, seed=0))
     True
     """
-    arr = np.asarray(image)
-    if arr.ndim == 4:
-        arr = check_batch(arr, "image")
-        spatial = arr.shape[1:3]
-    else:
-        arr = check_image(arr, "image")
-        spatial = arr.shape[:2]
+    arr = check_image_or_batch(image, "image")
+    spatial = arr.shape[1:3] if arr.ndim == 4 else arr.shape[:2]
     size = check_size(size, "size")
     check_fits(size, spatial, "size", "image")
     rng = as_generator(seed)
@@ -136,13 +146,8 @@ def center_crop(images, size) -> np.ndarray:
     >>> center_crop(np.zeros((8, 32, 32, 6), np.float32), (24, 20)).shape
     (8, 24, 20, 6)
     """
-    arr = np.asarray(images)
-    if arr.ndim == 4:
-        arr = check_batch(arr, "images")
-        spatial = arr.shape[1:3]
-    else:
-        arr = check_image(arr, "images")
-        spatial = arr.shape[:2]
+    arr = check_image_or_batch(images, "images")
+    spatial = arr.shape[1:3] if arr.ndim == 4 else arr.shape[:2]
     size = check_size(size, "size")
     check_fits(size, spatial, "size", "image")
     top = (spatial[0] - size[0]) // 2
@@ -235,20 +240,17 @@ def paired_random_crop(images, masks, size, seed=None):
     >>> np.array_equal(ci % 2, cm)   # still aligned
     True
     """
-    imgs = np.asarray(images)
-    msks = np.asarray(masks)
+    imgs = check_image_or_batch(images, "images")
     size = check_size(size, "size")
     single = imgs.ndim != 4
     if single:
-        imgs = check_image(imgs, "images")
-        msks = check_image(msks, "masks")
+        msks = check_image(masks, "masks")
         _check_mask_for(msks, imgs.shape[:2], "masks", "images")
         check_fits(size, imgs.shape[:2], "size", "images")
         rng = as_generator(seed)
         tops, lefts = _draw_windows(rng, 1, imgs.shape[:2], size)
         return _gather(imgs[None], tops, lefts, size)[0], _gather(msks[None], tops, lefts, size)[0]
-    imgs = check_batch(imgs, "images")
-    msks = check_batch(msks, "masks")
+    msks = check_batch(masks, "masks")
     _check_mask_for(msks, imgs.shape[:3], "masks", "images")
     check_fits(size, imgs.shape[1:3], "size", "images")
     rng = as_generator(seed)
@@ -284,6 +286,11 @@ class RandomCropIterator(KerasDatasetMixin):
         Crop ``y`` with the same windows as ``x`` (segmentation masks, ``class_mode="input"``).
         ``None`` (default) does so when ``y`` has the batch and spatial shape of ``x``.
 
+    Notes
+    -----
+    Safe to index from several threads: the first batch of each epoch is read alone, so a
+    Keras iterator builds its (lazy, unlocked) epoch order once before others read it.
+
     Examples
     --------
     >>> batches = [(np.zeros((4, 32, 32, 3), np.uint8), np.arange(4))] * 3
@@ -296,14 +303,14 @@ class RandomCropIterator(KerasDatasetMixin):
     def __init__(
         self, iterator, size, mode: str = "random", seed=None, crop_targets: bool | None = None
     ):
-        _check_iterator_arguments(iterator, mode, crop_targets)
+        self._size = _check_iterator_arguments(iterator, size, mode, crop_targets)
         self.init_keras()
         self._iterator = iterator
-        self._size = check_size(size, "size")
         self._mode = mode
-        self._crop_targets = crop_targets
+        self._crop_targets = None if crop_targets is None else bool(crop_targets)
         self._entropy = draw_entropy(seed)  # batch i of epoch e: batch_rng(entropy, e, i)
         self._epoch = 0
+        self._reader = FirstFetchLock()  # thread-safe reads of the wrapped iterator
 
     @property
     def iterator(self):
@@ -346,6 +353,7 @@ class RandomCropIterator(KerasDatasetMixin):
         reset = getattr(self._iterator, "reset", None)
         if callable(reset):
             reset()
+        self._reader.rearm()
 
     def on_epoch_end(self) -> None:
         """Called by Keras after each epoch: new windows, and the wrapped iterator reshuffles."""
@@ -353,28 +361,34 @@ class RandomCropIterator(KerasDatasetMixin):
         hook = getattr(self._iterator, "on_epoch_end", None)
         if callable(hook):
             hook()
+        self._reader.rearm()
 
     def __getitem__(self, index):
         index = batch_index(index, len(self))
-        batch = self._iterator[index]
-        is_tuple = isinstance(batch, (tuple, list))
-        x = check_batch(batch[0] if is_tuple else batch, "x (a batch of the wrapped iterator)")
-        check_fits(self._size, x.shape[1:3], "size", "iterator's images")
+        batch = self._reader.fetch(self._iterator, index)
         rng = batch_rng(self._entropy, self._epoch, index) if self._mode == "random" else None
-        tops, lefts = _iterator_windows(x.shape, self._size, rng)
-        crops = _gather(x, tops, lefts, self._size)
-        if not is_tuple:
-            return crops
-        rest = list(batch[1:])
-        if rest and _crops_targets(self._crop_targets, x.shape, rest[0]):
-            rest[0] = _gather(np.asarray(rest[0]), tops, lefts, self._size)
-        return (crops, *rest)
+        return _crop_iterator_batch(batch, self._size, rng, self._crop_targets)
 
     def __repr__(self) -> str:
         return (
             f"RandomCropIterator({type(self._iterator).__name__}, size={self._size}, "
             f"mode={self._mode!r}, batches={len(self)})"
         )
+
+
+def _crop_iterator_batch(batch, size: tuple[int, int], rng, crop_targets):
+    """Crop ``x`` (and ``y`` if it is to be cropped) of one batch of a wrapped iterator."""
+    is_tuple = isinstance(batch, (tuple, list))
+    x = check_batch(batch[0] if is_tuple else batch, "x (a batch of the wrapped iterator)")
+    check_fits(size, x.shape[1:3], "size", "iterator's images")
+    tops, lefts = _iterator_windows(x.shape, size, rng)
+    crops = _gather(x, tops, lefts, size)
+    if not is_tuple:
+        return crops
+    rest = list(batch[1:])
+    if rest and _crops_targets(crop_targets, x.shape, rest[0]):
+        rest[0] = _gather(np.asarray(rest[0]), tops, lefts, size)
+    return (crops, *rest)
 
 
 def _iterator_windows(x_shape, size: tuple[int, int], rng: np.random.Generator | None):
@@ -398,14 +412,36 @@ def _crops_targets(crop_targets: bool | None, x_shape, y) -> bool:
     return like_x if crop_targets is None else crop_targets
 
 
-def _check_iterator_arguments(iterator, mode, crop_targets) -> None:
+def _check_iterator_arguments(iterator, size, mode, crop_targets) -> tuple[int, int]:
+    """Check the wrapper's arguments; return ``size`` as ``(height, width)``."""
     if not (hasattr(iterator, "__len__") and hasattr(iterator, "__getitem__")):
         raise ValueError(
             "`iterator` must support len() and indexing (a Keras DirectoryIterator, "
             "NumpyArrayIterator, PyDataset or a list of batches), "
             f"got {type(iterator).__name__}."
         )
-    if mode not in ("random", "center"):
-        raise ValueError(f"`mode` must be 'random' or 'center', got {mode!r}.")
-    if crop_targets not in (None, True, False):
-        raise ValueError(f"`crop_targets` must be None, True or False, got {crop_targets!r}.")
+    if len(iterator) == 0:
+        raise ValueError(
+            f"`iterator` ({type(iterator).__name__}) has no batches (len 0); "
+            "did flow_from_directory find no images?"
+        )
+    size = check_size(size, "size")
+    known = _known_image_size(iterator)
+    if known is not None:
+        check_fits(size, known, "size", "iterator's images")
+    check_choice(mode, "mode", ("random", "center"))
+    if crop_targets is not None:
+        check_bool(crop_targets, "crop_targets")
+    return size
+
+
+def _known_image_size(iterator) -> tuple[int, int] | None:
+    """``(height, width)`` of a Keras iterator's images when it says so up front, else None."""
+    target_size = getattr(iterator, "target_size", None)  # DirectoryIterator
+    if isinstance(target_size, tuple) and len(target_size) == 2:
+        return target_size
+    x = getattr(iterator, "x", None)  # NumpyArrayIterator
+    if isinstance(x, np.ndarray) and x.ndim == 4:
+        if getattr(iterator, "data_format", "channels_last") == "channels_last":
+            return x.shape[1:3]
+    return None

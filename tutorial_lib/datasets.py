@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import (
+    ArgumentTypeError,
     as_generator,
     check_fraction,
-    check_nonnegative_int,
     check_positive_int,
+    check_seed,
     check_size,
+    fold_seed,
 )
 
 __all__ = [
@@ -55,7 +57,9 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
     test_fraction : float
         Fraction of the 1,797 digits held out for testing, in (0, 1).
     seed : int
-        Seed of the train/test split.
+        Seed of the train/test split, any non-negative integer (scikit-learn
+        takes 32 bits: a larger seed is folded to 32 bits by a fixed function,
+        so it still gives the same split every time).
 
     Returns
     -------
@@ -74,7 +78,7 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
     test_fraction = check_fraction(test_fraction, "test_fraction")
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"`test_fraction` must be strictly between 0 and 1, got {test_fraction}.")
-    check_nonnegative_int(seed, "seed")
+    seed = fold_seed(check_seed(seed, "seed"), 32)
     from skimage.transform import resize
     from sklearn.datasets import load_digits as _sk_load_digits
     from sklearn.model_selection import train_test_split
@@ -123,9 +127,9 @@ def load_photos(names=COLOR_PHOTOS, size=None) -> dict[str, np.ndarray]:
 
     Parameters
     ----------
-    names : str or sequence of str
-        Any of :data:`PHOTO_NAMES`. Colour photos have 3 channels, grey ones
-        (``camera``, ``coins``, ``moon``, ``text``) have 1.
+    names : str or list of str
+        One or several distinct names from :data:`PHOTO_NAMES`. Colour photos
+        have 3 channels, grey ones (``camera``, ``coins``, ``moon``, ``text``) have 1.
     size : int or (int, int), optional
         Resize every photo to ``(height, width)`` (anti-aliased). ``None``
         keeps each photo's own size.
@@ -141,16 +145,7 @@ def load_photos(names=COLOR_PHOTOS, size=None) -> dict[str, np.ndarray]:
     >>> [(k, v.shape, v.dtype.name) for k, v in photos.items()]
     [('chelsea', (64, 64, 3), 'uint8'), ('coins', (64, 64, 1), 'uint8')]
     """
-    if isinstance(names, str):
-        names = [names]
-    names = list(names)
-    if not names:
-        raise ValueError("`names` is empty; choose from " + ", ".join(PHOTO_NAMES) + ".")
-    unknown = [n for n in names if n not in PHOTO_NAMES]
-    if unknown:
-        raise ValueError(
-            f"`names` has unknown photo(s) {unknown}; choose from {', '.join(PHOTO_NAMES)}."
-        )
+    names = _check_photo_names(names)
     if size is not None:
         size = check_size(size, "size")
     import skimage.data
@@ -168,6 +163,28 @@ def load_photos(names=COLOR_PHOTOS, size=None) -> dict[str, np.ndarray]:
             img = np.round(img).astype(np.uint8)
         photos[name] = np.ascontiguousarray(img, dtype=np.uint8)
     return photos
+
+
+def _check_photo_names(names) -> list[str]:
+    """``names`` as a list of known, distinct photo names."""
+    choices = ", ".join(PHOTO_NAMES)
+    if isinstance(names, str):
+        names = [names]
+    if isinstance(names, bytes) or not isinstance(names, (list, tuple, np.ndarray)):
+        raise ArgumentTypeError(
+            f"`names` must be a photo name or a list of them, got {type(names).__name__} "
+            f"{names!r}; choose from {choices}."
+        )
+    names = list(names)
+    if not names:
+        raise ValueError(f"`names` is empty; choose from {choices}.")
+    unknown = [n for n in names if not isinstance(n, str) or n not in PHOTO_NAMES]
+    if unknown:
+        raise ValueError(f"`names` has unknown photo(s) {unknown}; choose from {choices}.")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"`names` lists {repeated} more than once; each photo is returned once.")
+    return names
 
 
 def _triangle(cy, cx, r):

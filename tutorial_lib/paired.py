@@ -36,10 +36,11 @@ import numpy as np
 from ._checks import (
     as_generator,
     check_batch,
+    check_batch_size,
+    check_bool,
     check_fits,
     check_image,
     check_nonnegative_int,
-    check_positive_int,
     check_size,
 )
 from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy, epoch_order
@@ -538,9 +539,15 @@ class PairedBatchIterator(KerasDatasetMixin):
     augmenter : PairedAugmenter or None
         ``None`` yields the pairs unchanged (validation data).
     batch_size : int
+        Pairs per batch, an integer >= 1.
     shuffle : bool
         A new order every epoch (fixed when the iterator is created).
     seed : None, int or numpy.random.Generator
+
+    Notes
+    -----
+    Safe to index from several threads: an epoch's order is made before any
+    batch of it is read, and reading a batch changes nothing.
 
     Examples
     --------
@@ -572,8 +579,8 @@ class PairedBatchIterator(KerasDatasetMixin):
         self.images = imgs
         self.masks = msks
         self.augmenter = augmenter
-        self.batch_size = check_positive_int(batch_size, "batch_size")
-        self._shuffle = bool(shuffle)
+        self.batch_size = check_batch_size(batch_size)
+        self._shuffle = check_bool(shuffle, "shuffle")
         self._entropy = draw_entropy(seed)
         self._start_epoch(0)
 

@@ -16,7 +16,15 @@ import math
 
 import numpy as np
 
-from ._checks import check_batch, check_positive_int
+from ._checks import (
+    ArgumentTypeError,
+    check_batch,
+    check_fraction,
+    check_image,
+    check_positive_int,
+    check_positive_number,
+    check_sequence_length,
+)
 from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["to_displayable", "show_grid", "show_before_after", "show_mask_overlay"]
@@ -97,6 +105,33 @@ def _draw(ax, image, title=None, cmap="gray"):
     ax.set_yticks([])
 
 
+def _check_panels(images, name: str, batch: bool = True) -> np.ndarray:
+    """A batch ``(N, H, W[, C])`` (or one image) that can be shown: C in 1, 3, 4, non-empty."""
+    arr = check_batch(images, name) if batch else check_image(images, name)
+    if arr.ndim == (4 if batch else 3) and arr.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"`{name}` has {arr.shape[-1]} channels (shape {arr.shape}); only 1, 3 or 4 "
+            f"channels can be shown: pick channels, e.g. {name}[..., :3]."
+        )
+    return arr
+
+
+def _check_cmap(cmap):
+    """A Matplotlib colour map, or the name of one."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Colormap
+
+    if isinstance(cmap, Colormap):
+        return cmap
+    if not isinstance(cmap, str):
+        raise ArgumentTypeError(
+            f"`cmap` must be a Matplotlib colour map or its name, got {type(cmap).__name__}."
+        )
+    if cmap not in colormaps:
+        raise ValueError(f"`cmap` {cmap!r} is not a Matplotlib colour map name (e.g. 'gray').")
+    return cmap
+
+
 def _figure(nrows, ncols, scale):
     import matplotlib.pyplot as plt
 
@@ -122,7 +157,8 @@ def show_grid(
         ``(N, H, W)`` or ``(N, H, W, C)`` with C in 1, 3, 4; or a list of
         images of different sizes.
     titles : sequence, optional
-        One title per image (class names, labels, file names...).
+        One title per image (class names, labels, file names...); not a string
+        (use ``suptitle`` for one title over the grid).
     ncols : int, optional
         Columns; default ``min(N, 8)``.
     scale : float
@@ -144,14 +180,16 @@ def show_grid(
     """
     if isinstance(images, (list, tuple)):
         if len(images) == 0:
-            raise ValueError("`images` is empty.")
-        batch = list(images)
+            raise ValueError("`images` is empty (an empty list); expected at least one image.")
+        batch = [_check_panels(img, f"images[{k}]", batch=False) for k, img in enumerate(images)]
     else:
-        batch = list(check_batch(images, "images"))
+        batch = list(_check_panels(images, "images"))
     n = len(batch)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"`titles` has {len(titles)} entries for {n} images.")
+    if titles is not None:
+        titles = check_sequence_length(titles, n, "titles", "image")
     ncols = min(n, 8) if ncols is None else check_positive_int(ncols, "ncols")
+    scale = check_positive_number(scale, "scale")
+    cmap = _check_cmap(cmap)
     nrows = math.ceil(n / ncols)
     fig, axes = _figure(nrows, ncols, scale)
     for k, ax in enumerate(axes.flat):
@@ -159,8 +197,8 @@ def show_grid(
             _draw(ax, batch[k], None if titles is None else titles[k], cmap)
         else:
             ax.set_visible(False)
-    if suptitle:
-        fig.suptitle(suptitle)
+    if suptitle is not None:
+        fig.suptitle(str(suptitle))
     fig.tight_layout()
     return fig
 
@@ -185,11 +223,15 @@ def show_before_after(
         ``(N, K, H', W'[, C'])`` (K versions per original), or a list of N
         lists of images. Sizes may differ from the originals (crops).
     titles : sequence, optional
-        One title per original (shown on the original's panel).
+        One title per original (shown on the original's panel); not a string.
     augmented_titles : sequence, optional
         One title per augmented column, e.g. the parameter that produced it.
     scale : float
-        Inches per panel.
+        Inches per panel, > 0.
+    cmap : str or matplotlib.colors.Colormap
+        Colour map for one-channel images.
+    suptitle : str, optional
+        Title over the whole figure.
 
     Returns
     -------
@@ -202,8 +244,12 @@ def show_before_after(
     >>> len(fig.axes)
     6
     """
-    originals = check_batch(originals, "originals")
+    originals = _check_panels(originals, "originals")
     n = len(originals)
+    if titles is not None:
+        titles = check_sequence_length(titles, n, "titles", "original")
+    scale = check_positive_number(scale, "scale")
+    cmap = _check_cmap(cmap)
     if isinstance(augmented, (list, tuple)):
         rows = [
             list(r) if isinstance(r, (list, tuple)) or np.ndim(r) == originals.ndim else [r]
@@ -221,13 +267,20 @@ def show_before_after(
                 f"{originals.shape}, got {augmented.shape}."
             )
     if len(rows) != n:
-        raise ValueError(f"`augmented` has {len(rows)} rows for {n} originals.")
+        raise ValueError(
+            f"`augmented` has {len(rows)} rows, expected {n} (one per original, "
+            f"`originals` has shape {originals.shape})."
+        )
+    rows = [
+        [_check_panels(a, f"augmented[{i}][{j}]", batch=False) for j, a in enumerate(r)]
+        for i, r in enumerate(rows)
+    ]
     k = max(len(r) for r in rows)
     if k == 0:
-        raise ValueError("`augmented` holds no images.")
-    if augmented_titles is not None and len(augmented_titles) != k:
-        raise ValueError(
-            f"`augmented_titles` has {len(augmented_titles)} entries for {k} augmented columns."
+        raise ValueError("`augmented` holds no images; expected at least one per original.")
+    if augmented_titles is not None:
+        augmented_titles = check_sequence_length(
+            augmented_titles, k, "augmented_titles", "augmented column"
         )
     fig, axes = _figure(n, k + 1, scale)
     for i in range(n):
@@ -246,8 +299,8 @@ def show_before_after(
         for spine in axes[i, 0].spines.values():
             spine.set_edgecolor("tab:blue")
             spine.set_linewidth(2)
-    if suptitle:
-        fig.suptitle(suptitle)
+    if suptitle is not None:
+        fig.suptitle(str(suptitle))
     fig.tight_layout()
     return fig
 
@@ -272,8 +325,14 @@ def show_mask_overlay(
         ``(N, H, W[, C])``.
     masks : array_like
         ``(N, H, W)`` or ``(N, H, W, 1)`` integer labels.
+    titles : sequence, optional
+        One title per image.
     alpha : float
-        Opacity of the mask colours.
+        Opacity of the mask colours, in [0, 1].
+    ncols : int, optional
+        Columns; default ``min(N, 6)``.
+    scale : float
+        Inches per panel, > 0.
 
     Returns
     -------
@@ -288,7 +347,7 @@ def show_mask_overlay(
     """
     from matplotlib import colormaps
 
-    images = check_batch(images, "images")
+    images = _check_panels(images, "images")
     masks = check_batch(masks, "masks")
     if masks.ndim == 4 and masks.shape[-1] == 1:
         masks = masks[..., 0]
@@ -299,9 +358,11 @@ def show_mask_overlay(
     if not (np.issubdtype(masks.dtype, np.integer) or masks.dtype == bool):
         raise ValueError(f"`masks` must hold integer labels, got dtype {masks.dtype}.")
     n = len(images)
-    if titles is not None and len(titles) != n:
-        raise ValueError(f"`titles` has {len(titles)} entries for {n} images.")
+    if titles is not None:
+        titles = check_sequence_length(titles, n, "titles", "image")
     ncols = min(n, 6) if ncols is None else check_positive_int(ncols, "ncols")
+    alpha = check_fraction(alpha, "alpha")
+    scale = check_positive_number(scale, "scale")
     nrows = math.ceil(n / ncols)
     palette = colormaps["tab10"]
     fig, axes = _figure(nrows, ncols, scale)
@@ -318,7 +379,7 @@ def show_mask_overlay(
             rgba[m == label] = palette((int(label) - 1) % 10)
             rgba[m == label, 3] = alpha
         ax.imshow(rgba, interpolation="nearest")
-    if suptitle:
-        fig.suptitle(suptitle)
+    if suptitle is not None:
+        fig.suptitle(str(suptitle))
     fig.tight_layout()
     return fig

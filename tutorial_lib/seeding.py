@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from ._checks import check_nonnegative_int
+from ._checks import check_seed, fold_seed
 
 __all__ = ["set_seed"]
 
@@ -25,7 +25,13 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     Parameters
     ----------
     seed : int
-        A non-negative integer.
+        Any non-negative integer, however large. Python's ``random`` and the
+        returned ``Generator`` take it as it is. NumPy's legacy global seed
+        (``np.random.seed``, which Keras' ``set_random_seed`` also calls) and
+        ``PYTHONHASHSEED`` take 32 bits and TensorFlow 63: a seed that does not
+        fit is replaced, for them only, by a fixed function of it
+        (``numpy.random.SeedSequence``), so ``set_seed(2**40)`` repeats like
+        any other seed. Seeds below ``2**32`` are used unchanged everywhere.
 
     Returns
     -------
@@ -42,20 +48,25 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     True
     >>> rng.integers(0, 10, 3).tolist() == set_seed(42).integers(0, 10, 3).tolist()
     True
+    >>> _ = set_seed(2**40); b = np.random.rand(); _ = set_seed(2**40)
+    >>> b == np.random.rand()
+    True
     """
-    seed = check_nonnegative_int(seed, "seed")
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
-    np.random.seed(seed)
+    seed = check_seed(seed, "seed")
+    seed32 = fold_seed(seed, 32)
+    # PYTHONHASHSEED is read by Python processes started from here (workers): 32 bits only.
+    os.environ["PYTHONHASHSEED"] = str(seed32)
     if importlib.util.find_spec("tensorflow") is not None:
         from .compat import quiet_tensorflow
 
         tf = quiet_tensorflow()
-        tf.random.set_seed(seed)
         try:
             import keras
 
-            keras.utils.set_random_seed(seed)
+            keras.utils.set_random_seed(seed32)  # also seeds random, np.random and TensorFlow
         except (ImportError, AttributeError):  # pragma: no cover - very old Keras
             pass
+        tf.random.set_seed(fold_seed(seed, 63))
+    random.seed(seed)
+    np.random.seed(seed32)
     return np.random.default_rng(seed)

@@ -26,7 +26,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._checks import as_generator, check_fraction
+from ._checks import (
+    as_generator,
+    check_bool,
+    check_callable,
+    check_fraction,
+    check_image_or_batch,
+    check_number,
+)
 from ._value_range import finite_min_max, fits_range, guess_value_range
 
 __all__ = ["salt_and_pepper", "erode", "gaussian_noise", "random_apply", "compose"]
@@ -35,24 +42,10 @@ Transform = Callable[[np.ndarray], np.ndarray]
 
 
 def _check_images(image, name: str = "image") -> np.ndarray:
-    """Accept ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` numeric, non-empty arrays."""
-    try:
-        arr = np.asarray(image)
-    except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"`{name}` could not be converted to an array: {exc}") from exc
-    if (
-        arr.dtype == bool
-        or not np.issubdtype(arr.dtype, np.number)
-        or np.issubdtype(arr.dtype, np.complexfloating)
-    ):
+    """Accept ``(H, W)``, ``(H, W, C)`` or ``(N, H, W, C)`` integer or float, non-empty arrays."""
+    arr = check_image_or_batch(image, name)
+    if arr.dtype == bool or np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(f"`{name}` must hold integer or float values, got dtype {arr.dtype}.")
-    if arr.ndim not in (2, 3, 4):
-        raise ValueError(
-            f"`{name}` must have shape (height, width), (height, width, channels) or "
-            f"(n, height, width, channels), got shape {arr.shape}."
-        )
-    if arr.size == 0:
-        raise ValueError(f"`{name}` is empty (shape {arr.shape}).")
     return arr
 
 
@@ -189,10 +182,7 @@ def gaussian_noise(image, sigma: float = 0.05, seed=None, value_range=None) -> n
     (dtype('float32'), True, True)
     """
     arr = _check_images(image)
-    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not np.isfinite(sigma):
-        raise ValueError(f"`sigma` must be a finite number >= 0, got {sigma!r}.")
-    if sigma < 0:
-        raise ValueError(f"`sigma` must be >= 0, got {sigma}.")
+    sigma = check_number(sigma, "sigma", minimum=0)
     low, high = _resolve_value_range(arr, value_range)
     rng = as_generator(seed)
     if sigma == 0:
@@ -284,13 +274,6 @@ def erode(image, footprint=3) -> np.ndarray:
     return ndimage.grey_erosion(arr, footprint=fp.reshape(shape), mode="nearest")
 
 
-def _check_callable(fn, name: str) -> None:
-    if not callable(fn):
-        raise TypeError(
-            f"`{name}` must be callable (a function of one image), got {type(fn).__name__}."
-        )
-
-
 class _RandomApply:
     """The callable :func:`random_apply` returns (a class so that its repr is readable)."""
 
@@ -307,7 +290,14 @@ class _RandomApply:
             chosen = self.rng.random(len(arr)) < self.p
             out = arr.copy()
             if chosen.any():
-                out[chosen] = self.fn(arr[chosen])
+                picked = arr[chosen]
+                changed = np.asarray(self.fn(picked))
+                if changed.shape != picked.shape:
+                    raise ValueError(
+                        f"`fn` returned shape {changed.shape} for a batch of shape "
+                        f"{picked.shape}; with batch=True it must keep the shape."
+                    )
+                out[chosen] = changed
             return out
         if self.rng.random() < self.p:
             return self.fn(arr)
@@ -353,9 +343,9 @@ def random_apply(fn: Transform, p: float = 0.5, seed=None, batch: bool = False) 
     >>> 60 < sum(changed) < 140
     True
     """
-    _check_callable(fn, "fn")
+    check_callable(fn, "fn")
     p = check_fraction(p, "p")
-    return _RandomApply(fn, p, as_generator(seed), bool(batch))
+    return _RandomApply(fn, p, as_generator(seed), check_bool(batch, "batch"))
 
 
 class _Compose:
@@ -401,5 +391,5 @@ def compose(*fns: Transform) -> Transform:
     if len(fns) == 1 and isinstance(fns[0], (list, tuple)):
         fns = tuple(fns[0])
     for i, fn in enumerate(fns):
-        _check_callable(fn, f"fns[{i}]")
+        check_callable(fn, f"fns[{i}]")
     return _Compose(tuple(fns))

@@ -1,12 +1,16 @@
+import os
 import random
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tutorial_lib as tl
 from tutorial_lib import compat
+from tutorial_lib._checks import fold_seed
 
 
 def test_versions_lists_core_packages_without_importing_them():
@@ -92,3 +96,44 @@ def test_set_seed_makes_image_data_generator_repeat(ImageDataGenerator):
     first = batch()
     tl.set_seed(5)
     np.testing.assert_array_equal(batch(), first)
+
+
+@pytest.mark.parametrize("seed", [2**32, 2**40, 2**63, 2**64 + 5, 10**30])
+def test_set_seed_takes_seeds_of_any_size_and_repeats(seed):
+    import tensorflow as tf
+
+    def draw():
+        return random.random(), np.random.rand(3).tolist(), tf.random.uniform((3,)).numpy().tolist()
+
+    rng = tl.set_seed(seed)
+    first = draw()
+    hash_seed = os.environ["PYTHONHASHSEED"]
+    assert 0 <= int(hash_seed) < 2**32  # a child Python refuses anything else
+    tl.set_seed(seed)
+    assert draw() == first and os.environ["PYTHONHASHSEED"] == hash_seed
+    # Python's random and the returned Generator take the seed as it is
+    assert rng.random() == np.random.default_rng(seed).random()
+    random.seed(seed)
+    assert random.random() == first[0]
+    tl.set_seed(seed + 1)
+    assert draw() != first
+
+
+def test_seeds_below_2_to_the_32_reach_numpy_unchanged():
+    tl.set_seed(2**32 - 1)
+    a = np.random.rand()
+    np.random.seed(2**32 - 1)
+    assert a == np.random.rand()
+
+
+@given(seed=st.integers(0, 2**200), bits=st.sampled_from([32, 63, 64]))
+def test_fold_seed_keeps_small_seeds_and_folds_large_ones_into_range(seed, bits):
+    folded = fold_seed(seed, bits)
+    assert 0 <= folded < 2**bits and folded == fold_seed(seed, bits)
+    if seed < 2**bits:
+        assert folded == seed
+
+
+def test_fold_seed_keeps_large_seeds_apart():
+    folded = {fold_seed(2**40 + k) for k in range(1000)}
+    assert len(folded) == 1000

@@ -313,6 +313,46 @@ def test_wrapper_argument_checks():
         RandomCropIterator(src, 3, crop_targets=True)[0]
 
 
+def test_wrapper_index_is_an_integer_like_a_list_index():
+    src = _ListIterator(_batch(6, 8, 8, 3, np.uint8), np.arange(6), 2)
+    it = RandomCropIterator(src, 5, mode="center")
+    assert np.array_equal(it[np.int64(1)][1], [2, 3]) and np.array_equal(it[-1][1], [4, 5])
+    for bad in (1.5, 1.0, True, "1"):
+        with pytest.raises(TypeError, match="`index` must be an integer, got"):
+            it[bad]
+    with pytest.raises(IndexError, match=r"`index` 3 is out of range for 3 batches"):
+        it[3]
+
+
+def test_wrapper_checks_the_size_against_a_keras_iterator_when_it_is_made(
+    tmp_path, ImageDataGenerator
+):
+    x = _batch(4, 8, 10, 3, np.uint8)
+    with pytest.raises(ValueError, match=r"`size` \(9, 9\) is larger than the iterator's images"):
+        RandomCropIterator(ImageDataGenerator().flow(x, np.zeros(4)), 9)
+    assert RandomCropIterator(ImageDataGenerator().flow(x, np.zeros(4)), (8, 10)).size == (8, 10)
+    from PIL import Image
+
+    (tmp_path / "a").mkdir()
+    Image.fromarray(np.zeros((20, 20, 3), np.uint8)).save(tmp_path / "a" / "0.png")
+    flow = ImageDataGenerator().flow_from_directory(tmp_path, target_size=(12, 12))
+    with pytest.raises(ValueError, match=r"`size` \(16, 16\) is larger .* \(12x12 pixels\)"):
+        RandomCropIterator(flow, 16)
+    (tmp_path / "b").mkdir()  # a folder without images: Keras finds 0 of them, len() is 0
+    empty = ImageDataGenerator().flow_from_directory(tmp_path / "b", target_size=(12, 12))
+    with pytest.raises(ValueError, match=r"`iterator` \(DirectoryIterator\) has no batches"):
+        RandomCropIterator(empty, 8)
+
+
+def test_crops_refuse_ragged_and_empty_images_naming_them():
+    with pytest.raises(ValueError, match="`image` could not be converted to an array"):
+        random_crop([[1, 2], [3]], 1)
+    with pytest.raises(ValueError, match=r"`images` is empty \(shape \(0, 4, 4, 3\)\)"):
+        center_crop(np.zeros((0, 4, 4, 3)), 2)
+    with pytest.raises(ValueError, match=r"`images` must have shape .* got shape \(4,\)"):
+        paired_random_crop(np.zeros(4), np.zeros(4), 2)
+
+
 def test_wrapper_pickles():
     src = _ListIterator(_batch(4, 8, 8, 3, np.uint8), np.zeros(4), 2)
     it = RandomCropIterator(src, 5, seed=0)

@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tutorial_lib as tl
+from tutorial_lib._checks import fold_seed
 
 
 def test_load_digits_has_mnist_layout():
@@ -34,6 +35,16 @@ def test_load_digits_split_is_stratified_and_repeatable():
 def test_load_digits_rejects_bad_fraction(bad):
     with pytest.raises(ValueError, match="test_fraction"):
         tl.load_digits(test_fraction=bad)
+
+
+def test_load_digits_takes_a_seed_of_any_size():
+    (a, _), _ = tl.load_digits(seed=2**40)
+    (b, _), _ = tl.load_digits(seed=2**40)
+    (c, _), _ = tl.load_digits(seed=2**40 + 1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    (small, _), _ = tl.load_digits(seed=fold_seed(2**40))  # the documented folding
+    np.testing.assert_array_equal(a, small)
 
 
 def test_load_faces():
@@ -68,6 +79,21 @@ def test_load_photos_errors_name_the_argument():
         tl.load_photos("chelsea", size=(0, 10))
     with pytest.raises(ValueError, match="size"):
         tl.load_photos("chelsea", size="big")
+
+
+@pytest.mark.parametrize("names", [None, 3, b"coins", {"coins"}])
+def test_load_photos_refuses_what_is_not_a_name_or_a_list_of_names(names):
+    with pytest.raises(TypeError, match="`names` must be a photo name or a list of them, got"):
+        tl.load_photos(names)
+
+
+def test_load_photos_takes_tuples_and_arrays_of_names_and_refuses_repeats():
+    assert list(tl.load_photos(("coins", "moon"), size=8)) == ["coins", "moon"]
+    assert list(tl.load_photos(np.array(["text"]), size=8)) == ["text"]
+    with pytest.raises(ValueError, match=r"`names` lists \['coins'\] more than once"):
+        tl.load_photos(["coins", "moon", "coins"])  # a dict would silently return 2 photos
+    with pytest.raises(ValueError, match=r"unknown photo\(s\) \[1\]"):
+        tl.load_photos(["coins", 1])
 
 
 @settings(max_examples=25, deadline=None)

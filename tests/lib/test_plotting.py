@@ -152,3 +152,40 @@ def test_show_mask_overlay_bad_input():
         tl.show_mask_overlay(np.zeros((2, 6, 6, 3)), np.zeros((2, 5, 6), dtype=int))
     with pytest.raises(ValueError, match="masks"):
         tl.show_mask_overlay(np.zeros((2, 6, 6, 3)), np.zeros((2, 6, 6)))
+
+
+@pytest.mark.parametrize(
+    "show",
+    [
+        lambda x, m, titles: tl.show_grid(x, titles=titles),
+        lambda x, m, titles: tl.show_before_after(x, x[:, ::-1], titles=titles),
+        lambda x, m, titles: tl.show_mask_overlay(x, m, titles=titles),
+    ],
+    ids=["grid", "before_after", "overlay"],
+)
+def test_every_show_function_checks_its_titles(show):
+    x = np.zeros((3, 6, 6, 3), dtype=np.uint8)
+    m = np.zeros((3, 6, 6), dtype=np.uint8)
+    for wrong in (["a", "b"], ["a", "b", "c", "d"]):
+        with pytest.raises(ValueError, match=rf"`titles` has {len(wrong)} entries, expected 3"):
+            show(x, m, wrong)
+    with pytest.raises(TypeError, match="`titles` must be a sequence.*got str 'abc'"):
+        show(x, m, "abc")  # three letters, but surely not three titles
+    with pytest.raises(TypeError, match="`titles`.*got generator"):
+        show(x, m, (t for t in "abc"))
+    for right in (("a", "b", "c"), np.array([0, 1, 2])):  # tuples and label arrays are fine
+        fig = show(x, m, right)
+        assert str(right[1]) in " ".join(ax.get_title() for ax in fig.axes)
+
+
+def test_show_functions_name_the_panel_they_cannot_show():
+    with pytest.raises(ValueError, match=r"`images\[1\]` has 5 channels"):
+        tl.show_grid([np.zeros((4, 4)), np.zeros((4, 4, 5))])
+    with pytest.raises(ValueError, match=r"`augmented\[0\]\[1\]` is empty"):
+        tl.show_before_after(np.zeros((1, 4, 4)), [[np.zeros((4, 4)), np.zeros((0, 4))]])
+    with pytest.raises(ValueError, match=r"`originals` has 2 channels"):
+        tl.show_before_after(np.zeros((1, 4, 4, 2)), np.zeros((1, 4, 4, 2)))
+    with pytest.raises(ValueError, match=r"`alpha` must be in \[0.0, 1.0\], got -0.5"):
+        tl.show_mask_overlay(np.zeros((1, 4, 4)), np.zeros((1, 4, 4), int), alpha=-0.5)
+    with pytest.raises(TypeError, match="`scale` must be a finite number > 0, got str"):
+        tl.show_grid(np.zeros((1, 4, 4)), scale="big")

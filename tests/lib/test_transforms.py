@@ -328,10 +328,31 @@ def test_bad_image(bad):
 
 
 def test_not_callable():
-    with pytest.raises(TypeError, match="fn"):
+    with pytest.raises(TypeError, match="`fn` must be callable.*got int 3"):
         random_apply(3, p=0.5)
-    with pytest.raises(TypeError, match=r"fns\[1\]"):
+    with pytest.raises(TypeError, match=r"`fns\[1\]` must be callable.*got str 'erode'"):
         compose(lambda im: im, "erode")
+
+
+@pytest.mark.parametrize("sigma", ["0.1", None, True, [0.1]])
+def test_sigma_of_the_wrong_type_is_a_type_error(sigma):
+    with pytest.raises(TypeError, match="`sigma` must be a finite number >= 0, got"):
+        gaussian_noise(np.zeros((4, 4)), sigma=sigma)
+
+
+@pytest.mark.parametrize("batch", ["yes", 1, None])
+def test_random_apply_batch_must_be_a_bool(batch):
+    with pytest.raises(TypeError, match="`batch` must be True or False, got"):
+        random_apply(lambda im: im, batch=batch)
+
+
+def test_random_apply_batch_mode_refuses_a_function_that_changes_the_shape():
+    x = np.zeros((4, 8, 8, 1), np.uint8)
+    halve = random_apply(lambda b: b[:, ::2], p=1.0, seed=0, batch=True)
+    with pytest.raises(ValueError, match=r"`fn` returned shape \(4, 4, 8, 1\) for a batch of"):
+        halve(x)
+    # one image at a time, a shape change is the function's business (a crop, say)
+    assert random_apply(lambda im: im[::2], p=1.0, seed=0)(x[0]).shape == (4, 8, 1)
 
 
 # --- properties --------------------------------------------------------------------------------
