@@ -27,9 +27,12 @@ from .datasets import (
     FACES_CLASS_NAMES,
     PHOTO_NAMES,
     SHAPES_CLASS_NAMES,
+    TEXTURE_CLASS_NAMES,
+    TEXTURE_SOURCES,
     load_digits,
     load_faces,
     load_photos,
+    load_textures,
     make_shapes,
 )
 from .image_folder import FolderReport, verify_image_folder, write_image_folder
@@ -53,9 +56,12 @@ __all__ = [
     "FACES_CLASS_NAMES",
     "PHOTO_NAMES",
     "SHAPES_CLASS_NAMES",
+    "TEXTURE_CLASS_NAMES",
+    "TEXTURE_SOURCES",
     "load_digits",
     "load_faces",
     "load_photos",
+    "load_textures",
     "make_shapes",
     # image folders and saving
     "FolderReport",
