@@ -41,7 +41,15 @@ from .plotting import show_before_after, show_grid, show_mask_overlay, to_displa
 from .saving import save_augmented
 from .seeding import set_seed
 from .stats import FeaturewiseStats, featurewise_stats, load_stats
-from .transforms import compose, erode, gaussian_noise, random_apply, salt_and_pepper
+from .transforms import (
+    compose,
+    cutmix,
+    erode,
+    gaussian_noise,
+    mixup,
+    random_apply,
+    salt_and_pepper,
+)
 from .zca import ZCA
 
 __version__ = "0.1.0"
@@ -88,6 +96,9 @@ __all__ = [
     "gaussian_noise",
     "random_apply",
     "salt_and_pepper",
+    # label-mixing batch augmentations
+    "cutmix",
+    "mixup",
     # statistics and whitening
     "FeaturewiseStats",
     "ZCA",
