@@ -36,15 +36,20 @@ def _call(fn, images, labels, k, one_hot, seed, alpha=0.7):
     )
 
 
+def _check_layout(mixed, soft, images, k, dtype):
+    """Same batch shape, the promised dtypes, and soft labels whose rows sum to 1."""
+    assert mixed.shape == images.shape and mixed.dtype == dtype
+    assert soft.shape == (len(images), k) and soft.dtype == np.float32
+    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-6)
+
+
 @settings(max_examples=60, deadline=None)
 @given(batch=batches(), seed=st.integers(0, 2**32 - 1), alpha=st.floats(0.05, 5.0))
 def test_mixup_is_the_convex_combination_with_the_drawn_weight(batch, seed, alpha):
     images, labels, k, one_hot = batch
     mixed, soft, p = _call(tl.mixup, images, labels, k, one_hot, seed, alpha)
     lam, j = p["lam"], p["partner"]
-    assert mixed.shape == images.shape and mixed.dtype == np.float32
-    assert soft.shape == (len(images), k) and soft.dtype == np.float32
-    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-6)
+    _check_layout(mixed, soft, images, k, np.float32)
     assert np.all((lam >= 0) & (lam <= 1)) and sorted(j) == list(range(len(images)))
     x = images.astype(np.float64)
     expected = lam[:, None, None, None] * x + (1 - lam[:, None, None, None]) * x[j]
@@ -65,9 +70,7 @@ def test_cutmix_pixels_come_from_one_source_and_the_label_is_the_area(batch, see
     mixed, soft, p = _call(tl.cutmix, images, labels, k, one_hot, seed, alpha)
     j, box = p["partner"], p["box"]
     n, h, w = images.shape[:3]
-    assert mixed.shape == images.shape and mixed.dtype == images.dtype
-    assert soft.shape == (n, k) and soft.dtype == np.float32
-    np.testing.assert_allclose(soft.sum(axis=1), 1.0, atol=1e-6)
+    _check_layout(mixed, soft, images, k, images.dtype)
     for i in range(n):
         top, bottom, left, right = box[i]
         assert 0 <= top <= bottom <= h and 0 <= left <= right <= w
