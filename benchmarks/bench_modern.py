@@ -46,7 +46,8 @@ def keras_policies(keras) -> dict:
             lambda: L.RandomErasing(value_range=(0, 255)),
         ),
         "color_jitter": (
-            "`keras.layers.RandomColorJitter` (brightness, contrast, saturation 0.2, hue 0.05)",
+            "`keras.layers.RandomColorJitter` (brightness, contrast 0.2; saturation 0.4-0.6; "
+            "hue 0.05)",
             "RandomColorJitter",
             lambda: L.RandomColorJitter(
                 value_range=(0, 255),
