@@ -89,6 +89,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_paired.py
 	$(PY) benchmarks/bench_pipelines.py
 	$(PY) benchmarks/bench_generator_augment.py
+	$(PY) benchmarks/bench_modern.py
 	$(PY) benchmarks/bench_zca.py $(BENCH_ZCA_ARGS)
 	$(PY) tools/render_performance.py
 

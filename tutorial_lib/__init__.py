@@ -29,9 +29,12 @@ from .datasets import (
     FACES_CLASS_NAMES,
     PHOTO_NAMES,
     SHAPES_CLASS_NAMES,
+    TEXTURE_CLASS_NAMES,
+    TEXTURE_SOURCES,
     load_digits,
     load_faces,
     load_photos,
+    load_textures,
     make_shapes,
 )
 from .image_folder import FolderReport, verify_image_folder, write_image_folder
@@ -40,7 +43,15 @@ from .plotting import show_before_after, show_grid, show_mask_overlay, to_displa
 from .saving import save_augmented
 from .seeding import set_seed
 from .stats import FeaturewiseStats, featurewise_stats, load_stats
-from .transforms import compose, erode, gaussian_noise, random_apply, salt_and_pepper
+from .transforms import (
+    compose,
+    cutmix,
+    erode,
+    gaussian_noise,
+    mixup,
+    random_apply,
+    salt_and_pepper,
+)
 from .zca import ZCA
 
 __version__ = "0.1.0"
@@ -55,9 +66,12 @@ __all__ = [
     "FACES_CLASS_NAMES",
     "PHOTO_NAMES",
     "SHAPES_CLASS_NAMES",
+    "TEXTURE_CLASS_NAMES",
+    "TEXTURE_SOURCES",
     "load_digits",
     "load_faces",
     "load_photos",
+    "load_textures",
     "make_shapes",
     # image folders and saving
     "FolderReport",
@@ -85,6 +99,9 @@ __all__ = [
     "gaussian_noise",
     "random_apply",
     "salt_and_pepper",
+    # label-mixing batch augmentations
+    "cutmix",
+    "mixup",
     # statistics and whitening
     "FeaturewiseStats",
     "ZCA",

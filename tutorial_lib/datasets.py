@@ -264,3 +264,133 @@ def make_shapes(n: int = 100, size=64, seed=0, noise: float = 0.05):
         masks[i, rr, cc] = labels[i] + 1
         images[i] = np.clip(np.round(img), 0, 255).astype(np.uint8)
     return images, labels, masks
+
+
+# --- natural-image patches: textures and photographs, disjoint regions per split ---------
+
+__all__ += ["TEXTURE_CLASS_NAMES", "TEXTURE_SOURCES", "load_textures"]
+
+#: Source of each class of :func:`load_textures`: every image is bundled with
+#: scikit-image (``skimage.data.<name>()``, no download); origin and licence as
+#: given in scikit-image's documentation of that function.
+TEXTURE_SOURCES = {
+    "brick": "CC0Textures 'Bricks25', CC0 (greyscale texture)",
+    "grass": "DeviantArt 'Grass 01' by linolafett, CC0 (greyscale texture)",
+    "gravel": "CC0Textures 'Gravel04', CC0 (greyscale texture)",
+    "astronaut": "NASA, Eileen Collins portrait, public domain",
+    "chelsea": "Stefan van der Walt, Chelsea the cat, CC0",
+    "coffee": "Rachel Michetti (Pikolo Espresso Bar), coffee cup, CC0",
+    "rocket": "SpaceX, DSCOVR launch on Falcon 9, public domain",
+    "hubble_deep_field": "NASA/HubbleSite, Hubble eXtreme Deep Field, public domain",
+}
+#: Label ``i`` of :func:`load_textures` is the source image ``TEXTURE_CLASS_NAMES[i]``.
+TEXTURE_CLASS_NAMES = tuple(TEXTURE_SOURCES)
+#: Every source is resized (anti-aliased) so that its height is this many pixels.
+_TEXTURE_SOURCE_HEIGHT = 256
+#: Fractions of each source's width given to train, validation and test (left to right).
+_TEXTURE_BANDS = (0.6, 0.2, 0.2)
+
+
+def _texture_source(name: str) -> np.ndarray:
+    """One bundled source image, ``uint8`` ``(256, W, 3)``: grey ones repeated on 3 channels."""
+    import skimage.data
+    from skimage.transform import resize
+
+    img = getattr(skimage.data, name)()
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=2)
+    h, w = img.shape[:2]
+    size = (_TEXTURE_SOURCE_HEIGHT, round(w * _TEXTURE_SOURCE_HEIGHT / h))
+    img = resize(img, size + (3,), order=1, anti_aliasing=True, preserve_range=True)
+    return np.round(img).astype(np.uint8)
+
+
+def _texture_bands(width: int) -> list[tuple[int, int]]:
+    """Column ranges ``[start, stop)`` of the train, validation and test bands of a source."""
+    stops = np.round(np.cumsum(_TEXTURE_BANDS) * width).astype(int)
+    starts = np.concatenate([[0], stops[:-1]])
+    return [(int(a), int(b)) for a, b in zip(starts, stops)]
+
+
+def load_textures(
+    patch_size: int = 32,
+    n_per_class=(400, 100, 100),
+    seed=0,
+    return_origins: bool = False,
+):
+    """Square patches of bundled textures and photographs: a natural-image classification set.
+
+    Each class is one source image (see :data:`TEXTURE_SOURCES`: three CC0
+    greyscale textures repeated on three channels, and five public-domain or
+    CC0 colour photographs), resized to a height of 256 pixels. Its width is
+    split into three bands, left to right, 60 % / 20 % / 20 %; train,
+    validation and test patches are cut at random positions *inside* their own
+    band, so the test set is new pixels, not shifted copies of training ones.
+    Each split is shuffled. Same ``seed``, same bytes.
+
+    Parameters
+    ----------
+    patch_size : int
+        Side of the square patches, 4 to 48 (each band must hold a patch).
+    n_per_class : int or (int, int, int)
+        Patches per class in train, validation and test; an int ``n`` means
+        ``(n, n // 4, n // 4)``.
+    seed : int or numpy.random.Generator
+        Source of randomness (patch positions and shuffling).
+    return_origins : bool
+        Also return, per split, each patch's ``(row, column)`` top-left corner
+        in its resized source image.
+
+    Returns
+    -------
+    (x_train, y_train), (x_val, y_val), (x_test, y_test), class_names
+        ``x`` arrays are ``uint8`` ``(n, patch_size, patch_size, 3)``; ``y``
+        arrays ``uint8`` indices into ``class_names`` (:data:`TEXTURE_CLASS_NAMES`).
+        With ``return_origins=True`` a fifth item follows: a tuple of three
+        ``int`` arrays of shape ``(n, 2)``, aligned with the three splits.
+
+    Examples
+    --------
+    >>> (x_tr, y_tr), (x_va, y_va), (x_te, y_te), names = load_textures(
+    ...     patch_size=16, n_per_class=(20, 5, 5))
+    >>> x_tr.shape, x_tr.dtype.name, x_va.shape, x_te.shape
+    ((160, 16, 16, 3), 'uint8', (40, 16, 16, 3), (40, 16, 16, 3))
+    >>> names[:3], int((y_te == 0).sum())
+    (('brick', 'grass', 'gravel'), 5)
+    """
+    patch_size = check_positive_int(patch_size, "patch_size")
+    if not 4 <= patch_size <= 48:
+        raise ValueError(f"`patch_size` must be between 4 and 48 pixels, got {patch_size}.")
+    if isinstance(n_per_class, (int, np.integer)) and not isinstance(n_per_class, bool):
+        n_per_class = (int(n_per_class), int(n_per_class) // 4, int(n_per_class) // 4)
+    try:
+        counts = tuple(n_per_class)
+    except TypeError:
+        raise ValueError(
+            f"`n_per_class` must be an int or a (train, val, test) triple, got {n_per_class!r}."
+        ) from None
+    if len(counts) != 3:
+        raise ValueError(
+            f"`n_per_class` must be an int or a (train, val, test) triple, got {n_per_class!r}."
+        )
+    counts = tuple(check_positive_int(c, "n_per_class") for c in counts)
+    rng = as_generator(seed)
+
+    splits = [([], [], []) for _ in counts]  # per split: patches, labels, origins
+    for label, name in enumerate(TEXTURE_CLASS_NAMES):
+        src = _texture_source(name)
+        for (start, stop), n, (xs, ys, origins) in zip(
+            _texture_bands(src.shape[1]), counts, splits
+        ):
+            rows = rng.integers(0, src.shape[0] - patch_size + 1, size=n)
+            cols = rng.integers(start, stop - patch_size + 1, size=n)
+            xs.extend(src[r : r + patch_size, c : c + patch_size] for r, c in zip(rows, cols))
+            ys.append(np.full(n, label, dtype=np.uint8))
+            origins.append(np.stack([rows, cols], axis=1))
+    out, all_origins = [], []
+    for xs, ys, origins in splits:
+        order = rng.permutation(len(xs))
+        out.append((np.stack(xs)[order], np.concatenate(ys)[order]))
+        all_origins.append(np.concatenate(origins)[order].astype(np.int64))
+    result = (*out, TEXTURE_CLASS_NAMES)
+    return (*result, tuple(all_origins)) if return_origins else result

@@ -393,3 +393,182 @@ def compose(*fns: Transform) -> Transform:
     for i, fn in enumerate(fns):
         check_callable(fn, f"fns[{i}]")
     return _Compose(tuple(fns))
+
+
+# --- label-mixing batch augmentations: MixUp and CutMix (NumPy only) ---------------------
+
+__all__ += ["mixup", "cutmix"]
+
+
+def _check_mix_batch(images, labels, alpha, num_classes):
+    """Check the arguments shared by :func:`mixup` and :func:`cutmix`; return soft labels."""
+    arr = _check_images(images, "images")
+    if arr.ndim != 4:
+        raise ValueError(
+            "`images` must be a batch of shape (n, height, width, channels), "
+            f"got shape {arr.shape}."
+        )
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, numbers.Real)
+        or not np.isfinite(alpha)
+        or alpha <= 0
+    ):
+        raise ValueError(f"`alpha` must be a finite number > 0, got {alpha!r}.")
+    if num_classes is not None and (
+        isinstance(num_classes, bool)
+        or not isinstance(num_classes, numbers.Integral)
+        or num_classes < 1
+    ):
+        raise ValueError(f"`num_classes` must be None or an integer >= 1, got {num_classes!r}.")
+    lab = np.asarray(labels)
+    if lab.ndim == 0 or len(lab) != len(arr):
+        raise ValueError(
+            f"`labels` must have one entry per image ({len(arr)}), got shape {lab.shape}."
+        )
+    if lab.ndim == 1:
+        if not np.issubdtype(lab.dtype, np.integer):
+            raise ValueError(
+                f"`labels` of shape {lab.shape} must be integer class indices, got dtype "
+                f"{lab.dtype}; pass one-hot labels of shape (n, classes) instead."
+            )
+        if num_classes is None:
+            raise ValueError(
+                "`num_classes` is required with integer `labels` (the width of the soft "
+                "labels); pass e.g. num_classes=int(labels.max()) + 1."
+            )
+        if lab.min() < 0 or lab.max() >= num_classes:
+            raise ValueError(
+                f"`labels` must lie in [0, {num_classes}) for num_classes={num_classes}, "
+                f"got values {lab.min()} to {lab.max()}."
+            )
+        return arr, np.eye(num_classes, dtype=np.float32)[lab]
+    if lab.ndim != 2 or not np.issubdtype(lab.dtype, np.number):
+        raise ValueError(
+            f"`labels` must be integer indices (n,) or one-hot rows (n, classes), "
+            f"got shape {lab.shape} and dtype {lab.dtype}."
+        )
+    if num_classes is not None and lab.shape[1] != num_classes:
+        raise ValueError(f"`labels` has {lab.shape[1]} columns but `num_classes` is {num_classes}.")
+    return arr, lab.astype(np.float32)
+
+
+def mixup(images, labels, alpha: float = 0.2, seed=None, num_classes=None, return_params=False):
+    """MixUp: blend each image with a random partner from the batch, labels alike.
+
+    For image ``i`` a weight ``lam[i] ~ Beta(alpha, alpha)`` and a partner
+    ``j = partner[i]`` (a random permutation of the batch) are drawn; the
+    result is ``lam[i] * x[i] + (1 - lam[i]) * x[j]``, and the label is the
+    same blend of the two one-hot labels (Zhang et al., 2018).
+
+    Parameters
+    ----------
+    images : array_like
+        Batch ``(N, H, W, C)`` of any numeric dtype.
+    labels : array_like
+        Integer class indices ``(N,)`` (then ``num_classes`` is required) or
+        one-hot / soft labels ``(N, K)``.
+    alpha : float
+        Beta distribution parameter, > 0. Small values (0.1 to 0.4) keep most
+        images close to one source; 1 draws the weight uniformly.
+    seed : None, int or numpy.random.Generator
+        Source of randomness; same seed, same bytes.
+    num_classes : int, optional
+        Number of classes; required with integer labels.
+    return_params : bool
+        Also return ``{"lam": (N,), "partner": (N,)}``, the draws used.
+
+    Returns
+    -------
+    mixed_images : ndarray
+        ``float32`` ``(N, H, W, C)`` in the input's value range.
+    mixed_labels : ndarray
+        ``float32`` ``(N, K)``; each row sums to 1 when the input rows do.
+
+    Examples
+    --------
+    >>> x = np.stack([np.zeros((2, 2, 1)), np.full((2, 2, 1), 10.0)]).astype(np.uint8)
+    >>> mixed, soft = mixup(x, np.array([0, 1]), alpha=1.0, seed=0, num_classes=2)
+    >>> mixed.dtype.name, soft.shape, np.allclose(soft.sum(axis=1), 1)
+    ('float32', (2, 2), True)
+    >>> bool(np.allclose(mixed[:, 0, 0, 0], 10 * soft[:, 1]))
+    True
+    """
+    arr, soft = _check_mix_batch(images, labels, alpha, num_classes)
+    rng = as_generator(seed)
+    n = len(arr)
+    lam = rng.beta(alpha, alpha, size=n)
+    partner = rng.permutation(n)
+    lam_img = lam.astype(np.float32)[:, None, None, None]
+    x = arr.astype(np.float32)
+    mixed = lam_img * x + (1.0 - lam_img) * x[partner]
+    lam_lab = lam.astype(np.float32)[:, None]
+    mixed_labels = lam_lab * soft + (1.0 - lam_lab) * soft[partner]
+    if return_params:
+        return mixed, mixed_labels, {"lam": lam, "partner": partner}
+    return mixed, mixed_labels
+
+
+def cutmix(images, labels, alpha: float = 1.0, seed=None, num_classes=None, return_params=False):
+    """CutMix: paste a random rectangle of a partner image; labels weighted by its area.
+
+    For image ``i`` a weight ``lam ~ Beta(alpha, alpha)`` and a partner
+    ``j = partner[i]`` (a random permutation of the batch) are drawn; a box of
+    about ``(1 - lam)`` of the image area, centred uniformly and clipped at the
+    borders, is copied from ``x[j]`` into ``x[i]``. The label weight of the
+    partner is the pasted area *after* clipping (Yun et al., 2019).
+
+    Parameters
+    ----------
+    images : array_like
+        Batch ``(N, H, W, C)`` of any numeric dtype.
+    labels : array_like
+        Integer class indices ``(N,)`` (then ``num_classes`` is required) or
+        one-hot / soft labels ``(N, K)``.
+    alpha : float
+        Beta distribution parameter, > 0; 1 draws the box area uniformly.
+    seed : None, int or numpy.random.Generator
+        Source of randomness; same seed, same bytes.
+    num_classes : int, optional
+        Number of classes; required with integer labels.
+    return_params : bool
+        Also return ``{"box": (N, 4) top, bottom, left, right; "partner": (N,)}``.
+
+    Returns
+    -------
+    mixed_images : ndarray
+        ``(N, H, W, C)`` with the input's dtype: every pixel is copied from
+        one of the two sources, none is blended.
+    mixed_labels : ndarray
+        ``float32`` ``(N, K)``; each row sums to 1 when the input rows do.
+
+    Examples
+    --------
+    >>> x = np.stack([np.zeros((8, 8, 3)), np.full((8, 8, 3), 255)]).astype(np.uint8)
+    >>> mixed, soft = cutmix(x, np.array([0, 1]), seed=1, num_classes=2)
+    >>> mixed.dtype.name, set(np.unique(mixed).tolist()) <= {0, 255}
+    ('uint8', True)
+    >>> bool(np.allclose(soft[:, 1], (mixed[..., 0] == 255).mean(axis=(1, 2))))
+    True
+    """
+    arr, soft = _check_mix_batch(images, labels, alpha, num_classes)
+    rng = as_generator(seed)
+    n, h, w = arr.shape[:3]
+    lam = rng.beta(alpha, alpha, size=n)
+    partner = rng.permutation(n)
+    cut = np.sqrt(1.0 - lam)
+    cut_h, cut_w = np.round(cut * h).astype(int), np.round(cut * w).astype(int)
+    cy, cx = rng.integers(0, h, size=n), rng.integers(0, w, size=n)
+    top, bottom = np.clip(cy - cut_h // 2, 0, h), np.clip(cy + cut_h - cut_h // 2, 0, h)
+    left, right = np.clip(cx - cut_w // 2, 0, w), np.clip(cx + cut_w - cut_w // 2, 0, w)
+    rows, cols = np.arange(h), np.arange(w)
+    inside = ((rows >= top[:, None]) & (rows < bottom[:, None]))[:, :, None] & (
+        (cols >= left[:, None]) & (cols < right[:, None])
+    )[:, None, :]  # (N, H, W): True where the partner's pixel is pasted
+    mixed = np.where(inside[..., None], arr[partner], arr)
+    area = (inside.sum(axis=(1, 2)) / (h * w)).astype(np.float32)[:, None]
+    mixed_labels = (1.0 - area) * soft + area * soft[partner]
+    if return_params:
+        box = np.stack([top, bottom, left, right], axis=1)
+        return mixed, mixed_labels, {"box": box, "partner": partner}
+    return mixed, mixed_labels

@@ -145,3 +145,85 @@ def test_make_shapes_all_classes_appear():
 def test_make_shapes_bad_input(kwargs, arg):
     with pytest.raises(ValueError, match=arg):
         tl.make_shapes(**kwargs)
+
+
+# --- load_textures: natural-image patches from disjoint regions -----------------------------
+
+
+@pytest.fixture(scope="module")
+def textures():
+    return tl.load_textures(patch_size=24, n_per_class=(60, 20, 20), seed=3, return_origins=True)
+
+
+def test_load_textures_shapes_dtypes_and_balance(textures):
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te), names, origins = textures
+    assert names == tl.TEXTURE_CLASS_NAMES and len(names) == len(tl.TEXTURE_SOURCES) == 8
+    for x, y, n, orig in zip((x_tr, x_va, x_te), (y_tr, y_va, y_te), (60, 20, 20), origins):
+        assert x.shape == (8 * n, 24, 24, 3) and x.dtype == np.uint8
+        assert y.shape == (8 * n,) and y.dtype == np.uint8
+        assert orig.shape == (8 * n, 2)
+        np.testing.assert_array_equal(np.bincount(y, minlength=8), np.full(8, n))
+        assert 0 < y[: len(y) // 2].mean() < 7  # shuffled, not sorted by class
+
+
+def test_load_textures_patches_are_cut_where_the_origins_say(textures):
+    import skimage.data
+    from skimage.transform import resize
+
+    (x_tr, y_tr), _, _, names, (o_tr, _, _) = textures
+    # recompute the brick source (label 0) independently and compare the patches
+    src = skimage.data.brick()
+    src = resize(src, (256, 256), order=1, anti_aliasing=True, preserve_range=True)
+    src = np.round(src).astype(np.uint8)
+    for x, (r, c) in zip(x_tr[y_tr == 0], o_tr[y_tr == 0]):
+        np.testing.assert_array_equal(x[..., 0], src[r : r + 24, c : c + 24])
+        np.testing.assert_array_equal(x[..., 0], x[..., 2])  # grey repeated on 3 channels
+
+
+def test_load_textures_splits_come_from_disjoint_regions(textures):
+    (_, y_tr), (_, y_va), (_, y_te), _, (o_tr, o_va, o_te) = textures
+    for label in range(8):
+        tr, va, te = o_tr[y_tr == label], o_va[y_va == label], o_te[y_te == label]
+        # columns: every train patch ends before any validation patch starts, and so on
+        assert tr[:, 1].max() + 24 <= va[:, 1].min()
+        assert va[:, 1].max() + 24 <= te[:, 1].min()
+
+
+def test_load_textures_colour_where_the_source_has_colour(textures):
+    (x_tr, y_tr), *_ = textures
+    names = tl.TEXTURE_CLASS_NAMES
+    for label, name in enumerate(names):
+        x = x_tr[y_tr == label].astype(int)
+        grey = np.all(x[..., 0] == x[..., 1]) and np.all(x[..., 1] == x[..., 2])
+        assert grey == (name in ("brick", "grass", "gravel")), name
+
+
+def test_load_textures_same_seed_same_bytes_other_seed_other_patches():
+    a = tl.load_textures(patch_size=16, n_per_class=(10, 3, 3), seed=5)
+    b = tl.load_textures(patch_size=16, n_per_class=(10, 3, 3), seed=5)
+    c = tl.load_textures(patch_size=16, n_per_class=(10, 3, 3), seed=6)
+    for (xa, ya), (xb, yb) in zip(a[:3], b[:3]):
+        assert xa.tobytes() == xb.tobytes() and ya.tobytes() == yb.tobytes()
+    assert a[0][0].tobytes() != c[0][0].tobytes()
+
+
+def test_load_textures_int_count_means_quarter_for_val_and_test():
+    (x_tr, _), (x_va, _), (x_te, _), _ = tl.load_textures(patch_size=8, n_per_class=8)
+    assert (len(x_tr), len(x_va), len(x_te)) == (64, 16, 16)
+
+
+@pytest.mark.parametrize(
+    "kwargs, arg",
+    [
+        ({"patch_size": 0}, "patch_size"),
+        ({"patch_size": 49}, "patch_size"),
+        ({"patch_size": 2.0}, "patch_size"),
+        ({"n_per_class": (1, 2)}, "n_per_class"),
+        ({"n_per_class": (1, 0, 1)}, "n_per_class"),
+        ({"n_per_class": "many"}, "n_per_class"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_load_textures_bad_input(kwargs, arg):
+    with pytest.raises(ValueError, match=arg):
+        tl.load_textures(**kwargs)
