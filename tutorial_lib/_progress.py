@@ -1,7 +1,7 @@
-"""One progress bar over the batches of a fit (``tqdm``), or none.
+"""One progress bar (``tqdm``), or none.
 
-:func:`featurewise_stats` and :class:`ZCA` read their data batch by batch and
-show a bar per pass on request; both call :func:`progress_bar`.
+:func:`featurewise_stats` and :class:`ZCA` show a bar per pass over their batches,
+:func:`save_augmented` one over the files it writes, on request; all call :func:`progress_bar`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from collections.abc import Iterable
 __all__ = ["progress_bar"]
 
 
-def progress_bar(iterable: Iterable, total: int | None, desc: str, enabled: bool) -> Iterable:
-    """Wrap ``iterable`` in a ``tqdm`` bar counting batches, or return it as it is.
+def progress_bar(
+    iterable: Iterable, total: int | None, desc: str, enabled: bool, unit: str = "batch"
+) -> Iterable:
+    r"""Wrap ``iterable`` in a ``tqdm`` bar counting ``unit``\ s, or return it as it is.
 
     Parameters
     ----------
@@ -24,6 +26,8 @@ def progress_bar(iterable: Iterable, total: int | None, desc: str, enabled: bool
         Label of the bar.
     enabled : bool
         ``False`` returns ``iterable`` unchanged (``tqdm`` is not even imported).
+    unit : str
+        What one step is, as the bar shows it ("batch", "file", ...).
 
     Examples
     --------
@@ -37,4 +41,4 @@ def progress_bar(iterable: Iterable, total: int | None, desc: str, enabled: bool
         return iterable
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit="batch")
+    return tqdm(iterable, total=total, desc=desc, unit=unit)

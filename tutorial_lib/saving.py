@@ -29,6 +29,7 @@ from ._image_files import (
     staged_folder,
     write_image,
 )
+from ._progress import progress_bar
 
 __all__ = ["save_augmented", "augmented_filename"]
 
@@ -212,25 +213,22 @@ def save_augmented(
 
 def _write_copies(images, apply, paths: list[Path], base: int, ext: str, progress: bool) -> None:
     """Write copy ``k`` of image ``i`` to ``paths[i * copies + k]``."""
-    from tqdm import tqdm
-
     scale = scales_by_255(images)
     copies = len(paths) // len(images)
-    with tqdm(total=len(paths), disable=not progress, desc="save_augmented", unit="file") as bar:
-        for i, src in enumerate(images):
+    for n in progress_bar(range(len(paths)), len(paths), "save_augmented", progress, unit="file"):
+        i, k = divmod(n, copies)
+        if k == 0:
+            src = images[i]
             x = (src[..., None] if src.ndim == 2 else src).astype(np.float32)  # a fresh copy
-            for k in range(copies):
-                try:
-                    out = apply(x.copy(), _copy_seed(base, i, k))
-                except Exception as exc:
-                    exc.add_note(
-                        f"save_augmented: `augment` raised on image {i}, copy {k}; "
-                        "no file was written."
-                    )
-                    raise
-                out = _checked_output(out, i, ext)
-                write_image(out, paths[i * copies + k], scale, _FORMATS[ext])
-                bar.update(1)
+        try:
+            out = apply(x.copy(), _copy_seed(base, i, k))
+        except Exception as exc:
+            exc.add_note(
+                f"save_augmented: `augment` raised on image {i}, copy {k}; no file was written."
+            )
+            raise
+        out = _checked_output(out, i, ext)
+        write_image(out, paths[n], scale, _FORMATS[ext])
 
 
 def _check_prefix(prefix) -> str:
