@@ -89,6 +89,17 @@ def to_displayable(image) -> tuple[np.ndarray, bool]:
     return (img - low) / span, True
 
 
+# The book's text column is about 7.5 inches wide: a wider figure is shrunk to fit, and its
+# titles with it. Titles grow with the figure so that they stay legible after shrinking.
+_COLUMN_INCHES = 7.5
+_TITLE_POINTS = 9.0
+
+
+def _title_points(fig, largest: float = 1.6) -> float:
+    """Title size for ``fig``: 9 pt, grown with the figure's width beyond one text column."""
+    return _TITLE_POINTS * min(largest, max(1.0, fig.get_figwidth() / _COLUMN_INCHES))
+
+
 def _draw(ax, image, title=None, cmap="gray"):
     img, stretched = to_displayable(image)
     if img.ndim == 2:
@@ -100,7 +111,7 @@ def _draw(ax, image, title=None, cmap="gray"):
     if stretched:
         label = (label + "\n" if label else "") + "(stretched)"
     if label:
-        ax.set_title(label, fontsize=9)
+        ax.set_title(label, fontsize=_title_points(ax.figure))
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -198,7 +209,7 @@ def show_grid(
         else:
             ax.set_visible(False)
     if suptitle is not None:
-        fig.suptitle(str(suptitle))
+        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
     fig.tight_layout()
     return fig
 
@@ -300,7 +311,7 @@ def show_before_after(
             spine.set_edgecolor("tab:blue")
             spine.set_linewidth(2)
     if suptitle is not None:
-        fig.suptitle(str(suptitle))
+        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
     fig.tight_layout()
     return fig
 
@@ -380,6 +391,6 @@ def show_mask_overlay(
             rgba[m == label, 3] = alpha
         ax.imshow(rgba, interpolation="nearest")
     if suptitle is not None:
-        fig.suptitle(str(suptitle))
+        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
     fig.tight_layout()
     return fig

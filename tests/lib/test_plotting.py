@@ -189,3 +189,16 @@ def test_show_functions_name_the_panel_they_cannot_show():
         tl.show_mask_overlay(np.zeros((1, 4, 4)), np.zeros((1, 4, 4), int), alpha=-0.5)
     with pytest.raises(TypeError, match="`scale` must be a finite number > 0, got str"):
         tl.show_grid(np.zeros((1, 4, 4)), scale="big")
+
+
+def test_titles_grow_with_the_figure_so_they_stay_legible_in_the_text_column():
+    images = np.zeros((8, 8, 8), np.uint8)
+    narrow = tl.show_grid(images[:2], titles=["a", "b"], suptitle="s")
+    wide = tl.show_grid(images, titles=list("abcdefgh"), ncols=8, suptitle="s")
+    narrow_size = narrow.axes[0].title.get_fontsize()
+    wide_size = wide.axes[0].title.get_fontsize()
+    assert narrow_size == 9
+    assert wide_size > narrow_size
+    # shrunk to a 7.5-inch column, the wide figure's titles are no smaller than 7 pt
+    assert wide_size * 7.5 / wide.get_figwidth() >= 7
+    assert wide._suptitle.get_fontsize() > wide_size
