@@ -9,11 +9,11 @@ checked for shape and non-finite values.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-__all__ = ["check_rescale", "float_batch"]
+from ._checks import ArgumentTypeError, check_number
+
+__all__ = ["check_rescale", "float_batch", "image_list_as_array"]
 
 
 def check_rescale(rescale) -> float | None:
@@ -30,14 +30,54 @@ def check_rescale(rescale) -> float | None:
     """
     if rescale is None:
         return None
-    if (
-        isinstance(rescale, (bool, np.bool_))
-        or not isinstance(rescale, numbers.Real)
-        or not np.isfinite(rescale)
-        or rescale == 0
-    ):
+    try:
+        value = check_number(rescale, "rescale")
+    except ArgumentTypeError:
+        raise ArgumentTypeError(
+            f"`rescale` must be a finite non-zero number or None, got "
+            f"{type(rescale).__name__} {rescale!r}."
+        ) from None
+    except ValueError:
+        value = 0.0  # NaN or infinite: refused below with the same message
+    if value == 0:
         raise ValueError(f"`rescale` must be a finite non-zero number or None, got {rescale!r}.")
-    return float(rescale)
+    return value
+
+
+def image_list_as_array(data, name: str):
+    """``data`` as one array if it is an array or a list of 2-D (one-channel) images, else None.
+
+    A list or tuple whose items are ``(x, y[, w])`` batches (what a Keras
+    iterator yields) is a stream of batches, not a list of images: None.
+
+    Examples
+    --------
+    >>> image_list_as_array([np.zeros((2, 2))] * 3, "x").shape
+    (3, 2, 2)
+    >>> image_list_as_array([(np.zeros((3, 2, 2, 1)), np.arange(3))], "x") is None
+    True
+    """
+    if isinstance(data, np.ndarray):
+        return data
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    first = data[0]
+    if isinstance(first, (list, tuple)) and len(first) in (2, 3):
+        try:
+            if np.ndim(first[0]) >= 3:
+                return None  # (x, y[, w]) batches
+        except ValueError:
+            return None
+    try:
+        ndim = np.ndim(first)
+    except ValueError:  # a ragged item: not one image
+        return None
+    if ndim != 2:
+        return None
+    try:
+        return np.asarray(data)
+    except ValueError as exc:
+        raise ValueError(f"`{name}` is a list of images of different shapes: {exc}") from None
 
 
 def float_batch(
@@ -77,8 +117,9 @@ def float_batch(
     ((2, 3, 3, 1), 'float32', 1.0)
     """
     batch = np.asarray(batch)
-    if batch.dtype == object or not (np.issubdtype(batch.dtype, np.number) or batch.dtype == bool):
-        raise ValueError(f"`{name}` must hold numeric images, got dtype {batch.dtype}.")
+    numeric = np.issubdtype(batch.dtype, np.number) or batch.dtype == bool
+    if batch.dtype == object or not numeric or np.issubdtype(batch.dtype, np.complexfloating):
+        raise ValueError(f"`{name}` must hold real numeric images, got dtype {batch.dtype}.")
     if batch.ndim == 3:
         batch = batch[..., None]
     if batch.ndim != 4:

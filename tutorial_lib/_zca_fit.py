@@ -20,17 +20,29 @@ functions are tested on their own in ``tests/lib/test_zca.py``.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["CENTERINGS", "RANK_RTOL", "fit_exact", "fit_streaming", "image_mean"]
+from ._checks import check_positive_int
+
+__all__ = [
+    "CENTERINGS",
+    "RANK_RTOL",
+    "VARIANCE_RTOL",
+    "check_variance",
+    "fit_exact",
+    "fit_streaming",
+    "image_mean",
+]
 
 CENTERINGS = ("channel", "pixel")
 #: Directions whose singular value is below this fraction of the largest one
 #: are numerically zero (the data do not span them) and are dropped.
 RANK_RTOL = 1e-6
+#: Data whose largest singular value is below this fraction of ``peak * sqrt(n * d)`` (``peak``
+#: the largest absolute value) have no variance beyond float32 rounding: refused.
+VARIANCE_RTOL = 1e-6
 #: Size in float64 values (16 MiB) of the centred column blocks of the exact fit.
 _BLOCK_VALUES = 2 << 20
 
@@ -48,6 +60,26 @@ def image_mean(pixel_sum: np.ndarray, n: int, centering: str) -> np.ndarray:
     if centering == "pixel":
         return pixel_mean
     return pixel_mean.mean(axis=(0, 1))
+
+
+def check_variance(s: np.ndarray, peak: float, n: int, d: int) -> None:
+    """Refuse data with no variance (``s`` its singular values, decreasing).
+
+    Examples
+    --------
+    >>> check_variance(np.array([2.0, 0.5]), peak=1.0, n=3, d=4)  # fine: returns None
+    >>> try:
+    ...     check_variance(np.array([0.0]), peak=1.0, n=3, d=4)
+    ... except ValueError as exc:
+    ...     print(str(exc)[:26])
+    `x` has no variance: every
+    """
+    if s.size == 0 or not s[0] > VARIANCE_RTOL * peak * np.sqrt(n * d):
+        largest = float(s[0]) if s.size else 0.0
+        raise ValueError(
+            f"`x` has no variance: every image is the same after centring ({n} images, "
+            f"largest singular value {largest:.3g}), so there is nothing to whiten."
+        )
 
 
 def _top_directions(s: np.ndarray, directions: np.ndarray):
@@ -102,9 +134,11 @@ def fit_exact(x: np.ndarray, centering: str = "channel"):
         raise ValueError("`x` contains NaN or infinite values.")
     flat = x.reshape(n, -1)
     d = flat.shape[1]
+    peak = max(float(flat.max()), -float(flat.min()))
     column_mean = np.broadcast_to(mean, image_shape).reshape(-1)
     if n >= d:
         _, s, vt = np.linalg.svd(flat - column_mean, full_matrices=False)
+        check_variance(s, peak, n, d)
         s, comps = _top_directions(s, vt.T)
         return mean, comps.astype(np.float32), s
     width = max(1, _BLOCK_VALUES // n)
@@ -118,7 +152,9 @@ def fit_exact(x: np.ndarray, centering: str = "channel"):
         gram += block @ block.T
     lam, v = np.linalg.eigh(gram)
     del gram
-    s, v = _top_directions(np.sqrt(np.clip(lam[::-1], 0.0, None)), v[:, ::-1])
+    s = np.sqrt(np.clip(lam[::-1], 0.0, None))
+    check_variance(s, peak, n, d)
+    s, v = _top_directions(s, v[:, ::-1])
     vs = v / s
     del v
     comps = np.empty((d, s.size), dtype=np.float32)
@@ -173,12 +209,10 @@ def fit_streaming(
     >>> bool(np.allclose(s, s_exact, rtol=1e-5)), u.shape
     (True, (9, 9))
     """
-    for name, value, low in (("n_components", n_components, 1), ("n_iter", n_iter, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
-    k = n_components
+    k = check_positive_int(n_components, "n_components")
+    n_iter = check_positive_int(n_iter, "n_iter")
     rng = np.random.default_rng(seed)
-    n, pixel_sum, shift, z, omega, shape = 0, None, None, None, None, None
+    n, pixel_sum, shift, z, omega, shape, peak = 0, None, None, None, None, None, 0.0
     for batch in x(0):
         if len(batch) == 0:
             continue
@@ -194,6 +228,7 @@ def fit_streaming(
             omega32 = omega.astype(np.float32)
         n += len(batch)
         xb = batch.reshape(len(batch), -1)
+        peak = max(peak, float(xb.max()), -float(xb.min()))
         pixel_sum += xb.sum(axis=0, dtype=np.float64)
         xb = xb - shift32  # a new array: the caller's batch is never modified
         z += xb.T @ (xb @ omega32)
@@ -226,5 +261,7 @@ def fit_streaming(
     # Rayleigh-Ritz: eigenpairs of q^T (Xc^T Xc) q.
     b = q.T @ w
     lam, v = np.linalg.eigh((b + b.T) / 2)
-    s, v = _top_directions(np.sqrt(np.clip(lam[::-1][:k], 0.0, None)), v[:, ::-1][:, :k])
+    s = np.sqrt(np.clip(lam[::-1][:k], 0.0, None))
+    check_variance(s, peak, n, d)
+    s, v = _top_directions(s, v[:, ::-1][:, :k])
     return mean, (q @ v).astype(np.float32), s

@@ -48,6 +48,15 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._checks import (
+    ArgumentTypeError,
+    check_bool,
+    check_choice,
+    check_number,
+    check_positive_int,
+    check_seed,
+)
+
 __all__ = ["GeneratorAugment", "from_image_data_generator", "generator_matrices"]
 
 FILL_MODES = ("constant", "nearest", "reflect", "wrap")
@@ -66,10 +75,19 @@ UNSUPPORTED_GENERATOR_ARGUMENTS = {
 }
 
 
+#: Keys ``ImageDataGenerator.get_random_transform`` returns besides the geometric ones.
+VALUE_KEYS = ("channel_shift_intensity", "brightness")
+
+
 def _check_range(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"`{name}` must be a number >= 0, got {value!r}.")
-    return float(value)
+    return check_number(value, name, minimum=0)
+
+
+def _check_size(value, name: str):
+    """A Python/NumPy integer >= 1, or a (traced) scalar tensor, left as it is."""
+    if ops.is_tensor(value) and not isinstance(value, np.ndarray):
+        return value
+    return check_positive_int(value, name)
 
 
 def _shift_spec(value, name: str) -> dict:
@@ -136,6 +154,17 @@ def generator_matrices(params: dict, height: int, width: int):
     >>> [float(v) for v in keras.ops.convert_to_numpy(m)[0, :2].ravel()]
     [1.0, 0.0, 2.0, 0.0, 1.0, 0.0]
     """
+    if not isinstance(params, dict):
+        raise ArgumentTypeError(
+            "`params` must be a dict of ImageDataGenerator parameters, "
+            f"got {type(params).__name__}."
+        )
+    unknown = sorted(set(params) - set(GEOMETRIC_KEYS) - set(VALUE_KEYS), key=str)
+    if unknown:
+        raise ValueError(
+            f"`params` has unknown keys {unknown}; expected any of {list(GEOMETRIC_KEYS)}."
+        )
+    height, width = _check_size(height, "height"), _check_size(width, "width")
 
     def get(key, default):
         value = params.get(key)
@@ -196,25 +225,20 @@ def _checked_config(settings: dict) -> dict:
     brightness = _pair(settings["brightness_range"], "brightness_range")
     config["brightness_range"] = None if brightness is None else list(brightness)
     for name in ("keep_aspect_ratio", "horizontal_flip", "vertical_flip"):
-        config[name] = bool(settings[name])
-    if settings["fill_mode"] not in FILL_MODES:
-        raise ValueError(f"`fill_mode` must be one of {FILL_MODES}, got {settings['fill_mode']!r}.")
-    if settings["interpolation"] not in INTERPOLATIONS:
-        raise ValueError(
-            f"`interpolation` must be one of {INTERPOLATIONS}, got {settings['interpolation']!r}."
-        )
-    if isinstance(settings["cval"], bool) or not isinstance(settings["cval"], numbers.Real):
-        raise ValueError(f"`cval` must be a number, got {settings['cval']!r}.")
-    config["cval"] = float(settings["cval"])
+        config[name] = check_bool(settings[name], name)
+    check_choice(settings["fill_mode"], "fill_mode", FILL_MODES)
+    check_choice(settings["interpolation"], "interpolation", INTERPOLATIONS)
+    config["cval"] = check_number(settings["cval"], "cval")
     value_range = settings["value_range"]
     if value_range is not None:
-        if not (
-            isinstance(value_range, (list, tuple))
-            and len(value_range) == 2
-            and float(value_range[0]) < float(value_range[1])
-        ):
+        if not (isinstance(value_range, (list, tuple)) and len(value_range) == 2):
             raise ValueError(f"`value_range` must be None or (low, high), got {value_range!r}.")
-        config["value_range"] = [float(v) for v in value_range]
+        low, high = (check_number(v, "value_range") for v in value_range)
+        if not low < high:
+            raise ValueError(f"`value_range` must have low < high, got {value_range!r}.")
+        config["value_range"] = [low, high]
+    if settings["seed"] is not None:
+        config["seed"] = check_seed(settings["seed"])
     return config
 
 
@@ -475,6 +499,11 @@ def from_image_data_generator(generator, **kwargs) -> GeneratorAugment:
     >>> layer.rotation_range, layer.horizontal_flip, layer.fill_mode
     (20.0, True, 'nearest')
     """
+    if not all(hasattr(generator, name) for name in ("get_random_transform", "rotation_range")):
+        raise ArgumentTypeError(
+            "`generator` must be an ImageDataGenerator (tutorial_lib.get_image_data_generator()"
+            f"(...)), got {type(generator).__name__} {generator!r:.60}."
+        )
     names = [name for name in UNSUPPORTED_GENERATOR_ARGUMENTS if getattr(generator, name, None)]
     if names:
         advice = "; ".join(f"{n}: {UNSUPPORTED_GENERATOR_ARGUMENTS[n]}" for n in names)
@@ -491,5 +520,7 @@ def from_image_data_generator(generator, **kwargs) -> GeneratorAugment:
     layer_only = ("keep_aspect_ratio", "interpolation", "value_range", "seed")
     settings = {name: getattr(generator, name) for name in ARGUMENTS if name not in layer_only}
     settings["zoom_range"] = list(settings["zoom_range"])
+    for name in ("horizontal_flip", "vertical_flip"):  # the generator takes any truthy value
+        settings[name] = bool(settings[name])
     settings["interpolation"] = "nearest" if order == 0 else "bilinear"
     return GeneratorAugment(**{**settings, **kwargs})

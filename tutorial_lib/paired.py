@@ -41,6 +41,7 @@ from ._checks import (
     check_fits,
     check_image,
     check_nonnegative_int,
+    check_number,
     check_size,
 )
 from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy, epoch_order
@@ -275,9 +276,7 @@ class PairedAugmenter:
         if fill_mode not in FILL_MODES:
             raise ValueError(f"`fill_mode` must be one of {FILL_MODES}, got {fill_mode!r}.")
         self.fill_mode = fill_mode
-        if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
-            raise ValueError(f"`cval` must be a number, got {cval!r}.")
-        self.cval = float(cval)
+        self.cval = check_number(cval, "cval")  # finite: NaN or inf would fill garbage
         if isinstance(mask_fill, bool) or not isinstance(mask_fill, numbers.Integral):
             raise ValueError(f"`mask_fill` must be an integer label, got {mask_fill!r}.")
         self.mask_fill = int(mask_fill)

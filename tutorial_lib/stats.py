@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._float_batches import check_rescale, float_batch
+from ._checks import check_bool, check_positive_int
+from ._float_batches import check_rescale, float_batch, image_list_as_array
 from ._npz import load_arrays, save_arrays
 from ._progress import progress_bar
 from .batches import count_batches, iter_image_batches
@@ -27,6 +28,16 @@ __all__ = ["FeaturewiseStats", "featurewise_stats", "load_stats"]
 #: ``ImageDataGenerator`` divides by ``std + 1e-6``; so do we.
 STD_EPSILON = 1e-6
 _KEYS = ("mean", "std", "count")
+
+
+def _real_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array, refusing complex, string, object and bool arrays."""
+    array = np.asarray(value)
+    if array.dtype == bool or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise ValueError(f"`{name}` must hold real numbers, got dtype {array.dtype}.")
+    return array.astype(np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,8 +63,8 @@ class FeaturewiseStats:
     count: int
 
     def __post_init__(self):
-        mean = np.asarray(self.mean, dtype=np.float64)
-        std = np.asarray(self.std, dtype=np.float64)
+        mean = _real_array(self.mean, "mean")
+        std = _real_array(self.std, "std")
         if mean.ndim != 1 or mean.size == 0:
             raise ValueError(
                 "`mean` must be a non-empty 1-D array (one value per channel), "
@@ -61,15 +72,15 @@ class FeaturewiseStats:
             )
         if std.shape != mean.shape:
             raise ValueError(f"`std` shape {std.shape} does not match `mean` shape {mean.shape}.")
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
-            raise ValueError("`mean` and `std` must be finite.")
+        for name, value in (("mean", mean), ("std", std)):
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"`{name}` must be finite, got {value}.")
         if np.any(std < 0):
             raise ValueError(f"`std` must be non-negative, got {std}.")
-        if int(self.count) < 1:
-            raise ValueError(f"`count` must be at least 1, got {self.count}.")
+        count = check_positive_int(self.count, "count")
         object.__setattr__(self, "mean", mean)
         object.__setattr__(self, "std", std)
-        object.__setattr__(self, "count", int(self.count))
+        object.__setattr__(self, "count", count)
 
     @property
     def channels(self) -> int:
@@ -150,8 +161,11 @@ class FeaturewiseStats:
 def load_stats(path) -> FeaturewiseStats:
     """Load :class:`FeaturewiseStats` from a ``.npz`` file, never unpickling.
 
-    Raises ValueError naming ``path`` if the file is missing, unreadable, or
-    has missing or unexpected keys or invalid values.
+    Raises ValueError naming ``path`` (and the key) if the file is missing,
+    unreadable, has missing or unexpected keys, or invalid values: NaN or
+    infinite ``mean``/``std``, a negative ``std``, complex or string arrays,
+    shapes of ``mean`` and ``std`` that differ, or a ``count`` that is not an
+    integer >= 1.
 
     Examples
     --------
@@ -163,11 +177,15 @@ def load_stats(path) -> FeaturewiseStats:
     """
     path = os.fspath(path)
     arrays = load_arrays(path, _KEYS, "featurewise statistics")
-    if arrays["count"].shape != ():
-        raise ValueError(
-            f"`path` {path!r}: `count` must be a scalar, got shape {arrays['count'].shape}."
-        )
-    return FeaturewiseStats(mean=arrays["mean"], std=arrays["std"], count=int(arrays["count"]))
+    count = arrays["count"]
+    try:
+        if count.shape != () or not np.issubdtype(count.dtype, np.integer):
+            raise ValueError(
+                f"`count` must be an integer scalar, got dtype {count.dtype}, shape {count.shape}."
+            )
+        return FeaturewiseStats(mean=arrays["mean"], std=arrays["std"], count=count[()])
+    except ValueError as exc:  # every message names the key in backticks
+        raise ValueError(f"`path` {path!r} holds invalid statistics: {exc}") from None
 
 
 def _merge_moments(a: tuple, b: tuple) -> tuple:
@@ -245,13 +263,10 @@ def featurewise_stats(
     True
     """
     rescale = check_rescale(rescale)
-    if (
-        isinstance(data, np.ndarray)
-        or isinstance(data, (list, tuple))
-        and data
-        and np.ndim(data[0]) == 2
-    ):
-        data = np.asarray(data)
+    progress = check_bool(progress, "progress")
+    array = image_list_as_array(data, "data")
+    if array is not None:
+        data = array
         if data.ndim not in (3, 4):
             raise ValueError(
                 f"`data` must have shape (n, height, width[, channels]), got {data.shape}."

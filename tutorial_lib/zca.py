@@ -24,13 +24,21 @@ them, whitens, and saves and loads the result (through ``tutorial_lib._npz``).
 
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Iterator
 
 import numpy as np
 
-from ._float_batches import check_rescale, float_batch
+from ._checks import (
+    check_batch_size,
+    check_bool,
+    check_choice,
+    check_nonnegative_int,
+    check_number,
+    check_positive_int,
+    check_seed,
+)
+from ._float_batches import check_rescale, float_batch, image_list_as_array
 from ._npz import load_arrays, save_arrays
 from ._progress import progress_bar
 from ._zca_fit import CENTERINGS, fit_exact, fit_streaming
@@ -48,6 +56,62 @@ _KEYS = (
     "rescale",
     "singular_values",
 )
+
+
+def _real_scalar(a: dict, key: str, integer: bool = False):
+    value = a[key]
+    kinds = (np.integer,) if integer else (np.integer, np.floating)
+    if value.shape != () or not any(np.issubdtype(value.dtype, k) for k in kinds):
+        expects = "an integer" if integer else "a real number"
+        raise ValueError(
+            f"`{key}` must be {expects} (a scalar), got dtype {value.dtype}, shape {value.shape}."
+        )
+    return value[()]
+
+
+def _check_saved(a: dict) -> dict:
+    """Check the arrays of a saved ZCA; return its scalar fields. Messages name the key."""
+    centering = a["centering"]
+    if centering.dtype.kind != "U" or centering.shape != () or str(centering) not in CENTERINGS:
+        raise ValueError(f"`centering` must be one of {CENTERINGS}, got {centering!r}.")
+    n = int(check_positive_int(_real_scalar(a, "n_samples", integer=True), "n_samples"))
+    if n < 2:
+        raise ValueError(f"`n_samples` must be at least 2, got {n}.")
+    image_shape = a["image_shape"]
+    if (
+        image_shape.shape != (3,)
+        or not np.issubdtype(image_shape.dtype, np.integer)
+        or np.any(image_shape < 1)
+    ):
+        raise ValueError(f"`image_shape` must be 3 integers >= 1, got {image_shape!r}.")
+    image_shape = tuple(int(v) for v in image_shape)
+    k = a["components"].shape[-1] if a["components"].ndim == 2 else None
+    expected = {
+        "components": (int(np.prod(image_shape)), None),
+        "singular_values": (k,),
+        "mean": image_shape if str(centering) == "pixel" else image_shape[-1:],
+    }
+    for key, shape in expected.items():
+        value = a[key]
+        if not np.issubdtype(value.dtype, np.floating):
+            raise ValueError(f"`{key}` must hold real floats, got dtype {value.dtype}.")
+        if value.ndim != len(shape) or any(e not in (None, g) for e, g in zip(shape, value.shape)):
+            raise ValueError(
+                f"`{key}` has shape {value.shape}, expected {shape} (None: any) for image "
+                f"shape {image_shape} and centering {str(centering)!r}."
+            )
+        if not np.isfinite(value).all():
+            raise ValueError(f"`{key}` contains NaN or infinite values.")
+    if np.any(a["singular_values"] <= 0):
+        raise ValueError("`singular_values` must all be > 0.")
+    rescale = float(_real_scalar(a, "rescale"))
+    return {
+        "centering": str(centering),
+        "epsilon": float(_real_scalar(a, "epsilon")),
+        "image_shape": image_shape,
+        "n_samples": n,
+        "rescale": None if np.isnan(rescale) else rescale,
+    }
 
 
 class _BatchReader:
@@ -69,8 +133,8 @@ class _BatchReader:
     def __call__(self, desc: str) -> Iterator[np.ndarray]:
         source = self.make_source()
         batches = progress_bar(
-            iter_image_batches(source, self.batch_size),
-            count_batches(source, self.batch_size),
+            iter_image_batches(source, self.batch_size, name="x"),
+            count_batches(source, self.batch_size, name="x"),
             desc,
             self.progress,
         )
@@ -165,31 +229,17 @@ class ZCA:
         seed: int | None = 0,
         progress: bool = False,
     ):
-        if (
-            isinstance(epsilon, bool)
-            or not isinstance(epsilon, numbers.Real)
-            or not np.isfinite(epsilon)
-            or epsilon < 0
-        ):
-            raise ValueError(f"`epsilon` must be a finite number >= 0, got {epsilon!r}.")
-        if n_components is not None and (
-            isinstance(n_components, bool)
-            or not isinstance(n_components, numbers.Integral)
-            or n_components < 1
-        ):
-            raise ValueError(
-                f"`n_components` must be None or an integer >= 1, got {n_components!r}."
-            )
-        if centering not in CENTERINGS:
-            raise ValueError(f"`centering` must be one of {CENTERINGS}, got {centering!r}.")
+        epsilon = check_number(epsilon, "epsilon", minimum=0)
+        if n_components is not None:
+            n_components = check_positive_int(n_components, "n_components")
+        check_choice(centering, "centering", CENTERINGS)
         rescale = check_rescale(rescale)
-        for name, value, low in (
-            ("n_iter", n_iter, 1),
-            ("oversample", oversample, 0),
-            ("batch_size", batch_size, 1),
-        ):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-                raise ValueError(f"`{name}` must be an integer >= {low}, got {value!r}.")
+        n_iter = check_positive_int(n_iter, "n_iter")
+        oversample = check_nonnegative_int(oversample, "oversample")
+        batch_size = check_batch_size(batch_size)
+        if seed is not None:
+            seed = check_seed(seed)
+        progress = check_bool(progress, "progress")
         self.epsilon = float(epsilon)
         self.n_components = None if n_components is None else int(n_components)
         self.centering = centering
@@ -198,7 +248,7 @@ class ZCA:
         self.oversample = int(oversample)
         self.batch_size = int(batch_size)
         self.seed = seed
-        self.progress = bool(progress)
+        self.progress = progress
         self.mean_ = None
         self.components_ = None
         self.singular_values_ = None
@@ -260,9 +310,19 @@ class ZCA:
         -------
         ZCA
             ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            Naming ``x``: fewer than 2 images (one image has no covariance to
+            whiten; :func:`featurewise_stats` does accept a single image), no
+            variance at all (every image identical, or constant, after
+            centring: nothing to whiten, every output would be zero), NaN or
+            infinite values, complex or non-numeric data.
         """
-        if isinstance(x, np.ndarray) or (isinstance(x, (list, tuple)) and x and np.ndim(x[0]) == 2):
-            x = np.asarray(x)
+        array = image_list_as_array(x, "x")
+        if array is not None:
+            x = array
             if x.ndim not in (3, 4):
                 raise ValueError(
                     f"`x` must have shape (n, height, width[, channels]), got shape {x.shape}."
@@ -378,8 +438,10 @@ class ZCA:
     def load(cls, path) -> ZCA:
         """Load a whitening written by :meth:`save`, with ``allow_pickle=False``.
 
-        Raises ValueError naming ``path`` if the file is missing, unreadable,
-        or has missing or unexpected keys or inconsistent shapes.
+        Raises ValueError naming ``path`` and the key if the file is missing,
+        unreadable, has missing or unexpected keys, or invalid arrays: NaN or
+        infinite values, fewer than 2 samples, a count that is not an integer,
+        complex or string arrays, shapes that disagree between keys.
 
         Examples
         --------
@@ -393,35 +455,20 @@ class ZCA:
         path = os.fspath(path)
         a = load_arrays(path, _KEYS, "ZCA")
         try:
-            centering = str(a["centering"])
-            image_shape = tuple(int(v) for v in a["image_shape"])
-            comps, s, mean = a["components"], a["singular_values"], a["mean"]
-            rescale = float(a["rescale"])
+            fields = _check_saved(a)
             zca = cls(
-                epsilon=float(a["epsilon"]),
+                epsilon=fields["epsilon"],
                 n_components=None,
-                centering=centering,
-                rescale=None if np.isnan(rescale) else rescale,
+                centering=fields["centering"],
+                rescale=fields["rescale"],
             )
-            d = int(np.prod(image_shape))
-            expected_mean = image_shape if centering == "pixel" else image_shape[-1:]
-            if (
-                len(image_shape) != 3
-                or comps.ndim != 2
-                or comps.shape[0] != d
-                or s.shape != (comps.shape[1],)
-            ):
-                raise ValueError(
-                    f"components {comps.shape}, singular values {s.shape}, "
-                    f"image shape {image_shape}"
-                )
-            if mean.shape != tuple(expected_mean) or a["n_samples"].shape != ():
-                raise ValueError(
-                    f"mean {mean.shape} for image shape {image_shape} and centering {centering!r}"
-                )
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"`path` {path!r} holds inconsistent ZCA arrays: {exc}") from None
-        n = int(a["n_samples"])
+        except ValueError as exc:  # every message names the key in backticks
+            raise ValueError(
+                f"`path` {path!r} holds invalid or inconsistent ZCA arrays: {exc}"
+            ) from None
+        comps, s, mean = a["components"], a["singular_values"], a["mean"]
+        n, image_shape = fields["n_samples"], fields["image_shape"]
+        d = comps.shape[0]
         zca.n_components = int(comps.shape[1]) if comps.shape[1] < min(n, d) else None
         zca._set(mean, comps, s, n, image_shape)
         return zca

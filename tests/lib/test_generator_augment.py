@@ -457,3 +457,31 @@ def test_the_same_tests_pass_on_jax():
     tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
     assert result.returncode == 0, tail
     assert " passed" in tail and "failed" not in tail
+
+
+@pytest.mark.parametrize(
+    "call, error, name",
+    [
+        (lambda: from_image_data_generator(5), TypeError, "`generator`"),
+        (lambda: from_image_data_generator(None), TypeError, "`generator`"),
+        (lambda: generator_matrices({}, 0, 4), ValueError, "`height`"),
+        (lambda: generator_matrices({}, 4, -1), ValueError, "`width`"),
+        (lambda: generator_matrices({}, 4, 2.5), TypeError, "`width`"),
+        (lambda: generator_matrices({"rotation": 3.0}, 4, 4), ValueError, "`params`"),
+        (lambda: generator_matrices([("theta", 3.0)], 4, 4), TypeError, "`params`"),
+        (lambda: GeneratorAugment(cval=float("nan")), ValueError, "`cval`"),
+        (lambda: GeneratorAugment(cval=float("inf")), ValueError, "`cval`"),
+        (lambda: GeneratorAugment(seed=-1), ValueError, "`seed`"),
+        (lambda: GeneratorAugment(rotation_range=float("inf")), ValueError, "`rotation_range`"),
+        (lambda: GeneratorAugment(horizontal_flip="yes"), TypeError, "`horizontal_flip`"),
+        (lambda: GeneratorAugment(value_range=("a", 1)), TypeError, "`value_range`"),
+    ],
+)
+def test_bad_arguments_are_refused_naming_them(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
+
+
+def test_a_generator_with_truthy_flips_still_converts(ImageDataGenerator):
+    layer = from_image_data_generator(ImageDataGenerator(horizontal_flip=1), seed=0)
+    assert layer.horizontal_flip is True and layer.vertical_flip is False

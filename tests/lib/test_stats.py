@@ -216,3 +216,69 @@ def test_progress_bar_on_request(capsys):
     tl.featurewise_stats(x, batch_size=2, progress=True)
     err = capsys.readouterr().err
     assert "featurewise stats" in err and "3/3" in err
+
+
+GOOD = {"mean": np.zeros(3), "std": np.ones(3), "count": np.int64(5)}
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("mean", np.array([0.0, np.nan, 0.0])),
+        ("std", np.array([1.0, np.inf, 1.0])),
+        ("count", np.int64(0)),
+        ("count", np.int64(-2)),
+        ("count", np.float64(1.5)),
+        ("count", np.arange(2)),
+        ("mean", np.zeros(3, complex)),
+        ("std", np.array(["a", "b", "c"])),
+        ("std", np.ones(2)),
+    ],
+)
+def test_load_refuses_invalid_values_naming_path_and_key(tmp_path, key, value):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **{**GOOD, key: value})
+    with pytest.raises(ValueError, match="holds invalid statistics") as info:
+        tl.load_stats(path)
+    assert repr(str(path)) in str(info.value)
+    assert f"`{key}`" in str(info.value)
+
+
+def test_list_of_x_y_batches_equals_the_array():
+    x = np.random.default_rng(3).random((7, 4, 4, 2))
+    y = np.arange(7)
+    batches = [(x[:3], y[:3]), (x[3:], y[3:])]
+    from_list, from_array = tl.featurewise_stats(batches), tl.featurewise_stats(x)
+    assert np.allclose(from_list.mean, from_array.mean)
+    assert np.allclose(from_list.std, from_array.std)
+    assert from_list.count == 7 * 16
+
+
+def test_a_list_of_2d_images_is_stacked():
+    images = [np.full((2, 2), v, float) for v in (0.0, 2.0)]
+    s = tl.featurewise_stats(images)
+    assert s.mean.tolist() == [1.0] and s.std.tolist() == [1.0] and s.count == 8
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"rescale": True}, TypeError, "`rescale`"),
+        ({"rescale": "0.5"}, TypeError, "`rescale`"),
+        ({"rescale": float("nan")}, ValueError, "`rescale`"),
+        ({"progress": "yes"}, TypeError, "`progress`"),
+        ({"batch_size": 1.5}, TypeError, "`batch_size`"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        tl.featurewise_stats(np.zeros((2, 3, 3, 1)), **kwargs)
+
+
+def test_complex_data_and_counts_are_refused():
+    with pytest.raises(ValueError, match="`data`.*complex"):
+        tl.featurewise_stats(np.zeros((2, 3, 3, 1), complex))
+    with pytest.raises(TypeError, match="`count`.*1.5"):
+        tl.FeaturewiseStats(mean=np.zeros(1), std=np.ones(1), count=1.5)
+    with pytest.raises(ValueError, match="`mean`.*complex"):
+        tl.FeaturewiseStats(mean=np.zeros(1, complex), std=np.ones(1), count=1)

@@ -406,3 +406,74 @@ def test_property_whitening_is_idempotent_on_its_own_span(n, side, seed, epsilon
     np.testing.assert_allclose(u.T @ u, np.eye(u.shape[1]), atol=1e-4)
     assert np.all(np.diff(zca.singular_values_) <= 1e-9 * zca.singular_values_[0])
     assert np.all(zca.scale_ > 0) and np.all(np.diff(zca.scale_) >= -1e-9 * zca.scale_[-1])
+
+
+@pytest.mark.parametrize("n_components", [None, 2])
+def test_fit_on_a_list_of_x_y_batches_equals_the_fit_on_the_array(n_components):
+    x = _images(12, (3, 3, 1))
+    batches = [(x[:5], np.arange(5)), (x[5:], np.arange(7))]
+    from_list = ZCA(n_components=n_components).fit(batches)
+    from_array = ZCA(n_components=n_components).fit(x)
+    assert np.allclose(from_list.transform(x), from_array.transform(x), atol=1e-4)
+
+
+def test_fit_reads_a_keras_iterator_yielding_x_y(ImageDataGenerator):
+    x = _images(12, (3, 3, 1))
+    it = ImageDataGenerator().flow(x, np.arange(12), batch_size=5, shuffle=False)
+    assert np.allclose(ZCA().fit(it).transform(x), ZCA().fit(x).transform(x), atol=1e-4)
+
+
+@pytest.mark.parametrize("n_components", [None, 1])
+@pytest.mark.parametrize("centering", ["channel", "pixel"])
+def test_identical_images_have_no_variance_and_are_refused(n_components, centering):
+    image = _images(1, (4, 4, 3))[0] if centering == "pixel" else np.full((4, 4, 3), 0.1)
+    x = np.repeat(image[None], 6, axis=0).astype(np.float32)
+    with pytest.raises(ValueError, match="`x` has no variance"):
+        ZCA(n_components=n_components, centering=centering).fit(x)
+
+
+def test_two_different_images_are_enough_and_one_is_refused():
+    x = _images(2, (3, 3, 1))
+    assert ZCA().fit(x).n_samples_ == 2
+    with pytest.raises(ValueError, match="`x` must hold at least 2 images"):
+        ZCA().fit(x[:1])
+
+
+def test_constructor_and_fit_refuse_bad_arguments_naming_them():
+    for kwargs, error, name in [
+        ({"seed": -1}, ValueError, "`seed`"),
+        ({"seed": 1.5}, TypeError, "`seed`"),
+        ({"progress": 1}, TypeError, "`progress`"),
+        ({"n_iter": 1.0}, TypeError, "`n_iter`"),
+        ({"rescale": "0.5"}, TypeError, "`rescale`"),
+    ]:
+        with pytest.raises(error, match=name):
+            ZCA(**kwargs)
+    with pytest.raises(TypeError, match="`x`.*NoneType"):
+        ZCA().fit(None)
+    with pytest.raises(ValueError, match="`x`.*complex"):
+        ZCA().fit(_images(4, (2, 2, 1)).astype(complex))
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("mean", np.array([np.nan])),
+        ("singular_values", np.full(9, np.inf)),
+        ("n_samples", np.int64(0)),
+        ("n_samples", np.int64(-4)),
+        ("n_samples", np.float64(10.0)),
+        ("components", np.zeros((9, 9), complex)),
+        ("mean", np.array(["a"])),
+        ("singular_values", np.ones(3)),
+        ("image_shape", np.array([3, 3])),
+        ("centering", np.array("mean")),
+    ],
+)
+def test_load_refuses_invalid_values_naming_path_and_key(tmp_path, key, value):
+    src = ZCA().fit(_images(10, (3, 3, 1))).save(tmp_path / "zca.npz")
+    bad = _rewrite(src, tmp_path / "bad.npz", replace={key: value})
+    with pytest.raises(ValueError, match="`path`") as info:
+        ZCA.load(bad)
+    assert repr(str(bad)) in str(info.value)
+    assert f"`{key}`" in str(info.value)
