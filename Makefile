@@ -62,9 +62,9 @@ test: $(STAMP) $(COLAB_STAMP) lint
 # supported TensorFlow, with the Keras and NumPy of its time (Keras 3.3: the preprocessing layers
 # take no {"images", "segmentation_masks"} dict), a middle one (Keras 3.10: they take it but blend
 # mask labels, as every Keras from 3.6 to 3.13) and the newest in tools/colab-requirements.txt's
-# range; each in its own Colab-like venv plus hypothesis and pyyaml for the unit tests, which
+# range; each in its own Colab-like venv plus hypothesis, pyyaml, jinja2 and JAX for the unit tests, which
 # import tutorial_lib from this checkout (PYTHONPATH), not installed. About 10 minutes each.
-COMPAT_OLDEST := "tensorflow==2.16.2" "keras~=3.3.0" "numpy<2"
+COMPAT_OLDEST := "tensorflow==2.16.2" "keras~=3.3.0" "numpy<2" "jax[cpu]==0.4.30"
 COMPAT_MIDDLE := "tensorflow~=2.19.0" "keras~=3.10.0"
 compat:
 	status=0; \
@@ -74,7 +74,7 @@ compat:
 	exit $$status
 
 compat-run: $(COLAB_STAMP)
-	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade -r tools/colab-requirements.txt $(COLAB_PINS) "hypothesis>=6.100" pyyaml
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade -r tools/colab-requirements.txt $(COLAB_PINS) "hypothesis>=6.100" pyyaml "jinja2>=3.1" $(if $(findstring jax,$(COLAB_PINS)),,"jax[cpu]")
 	PYTHONPATH=$(CURDIR) $(COLAB_VENV)/bin/python -c "import tutorial_lib as tl; print('compat:', tl.versions())"
 	PYTHONPATH=$(CURDIR) COLAB_VENV=$(COLAB_VENV) $(COLAB_VENV)/bin/python -m pytest tests tutorial_lib --doctest-modules -p no:randomly
 

@@ -113,7 +113,7 @@ def visit(browser, base_url):
     contexts = []
 
     def _visit(relative_url: str) -> Visit:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
         contexts.append(context)
         page = context.new_page()
         result = Visit(page)
@@ -228,6 +228,19 @@ def test_root_redirects_to_landing_page(visit, base_url):
     _report("index.html", result.problems)
 
 
+# At 1,300 px: code cells that scroll sideways, and tables wider than the text column.
+TOO_WIDE_JS = """() => {
+  const column = document.querySelector('.bd-article').getBoundingClientRect().width;
+  const code = Array.from(document.querySelectorAll('div.cell_input pre'))
+    .filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => 'code cell scrolls sideways: ' + e.innerText.split('\\n')[0].slice(0, 60));
+  const tables = Array.from(document.querySelectorAll('table'))
+    .filter(e => e.getBoundingClientRect().width > column + 1 || e.scrollWidth > e.clientWidth + 1)
+    .map(e => 'table wider than the text column: ' + e.innerText.slice(0, 60));
+  return code.concat(tables);
+}"""
+
+
 @pytest.mark.parametrize("page_name", PAGES)
 def test_page(visit, base_url, page_name):
     assert (HTML_DIR / page_name).is_file(), f"{page_name} is in the book but was not built"
@@ -238,6 +251,7 @@ def test_page(visit, base_url, page_name):
     problems += [f"broken image {img['src']}" for img in images if not img["loaded"]]
     links = page.evaluate(LINKS_JS)
     problems += _link_problems(links, base_url)
+    problems += page.evaluate(TOO_WIDE_JS)
 
     if _is_chapter(page_name):
         figures = [img for img in images if img["inOutput"] and img["loaded"] and img["visible"]]

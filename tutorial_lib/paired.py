@@ -42,6 +42,7 @@ from ._checks import (
     check_image,
     check_nonnegative_int,
     check_number,
+    check_positive_int,
     check_size,
 )
 from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy, epoch_order
@@ -167,10 +168,16 @@ class PairParams:
     crop_left: int = 0
 
     def __post_init__(self):
-        for name in ("height", "width"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"`{name}` must be an integer >= 1, got {value!r}.")
+        check_positive_int(self.height, "height")
+        check_positive_int(self.width, "width")
+        for name in ("rotation", "shift_y", "shift_x", "shear"):
+            check_number(getattr(self, name), name)
+        check_number(self.zoom_x, "zoom_x", above=0)
+        check_number(self.zoom_y, "zoom_y", above=0)
+        check_bool(self.horizontal_flip, "horizontal_flip")
+        check_bool(self.vertical_flip, "vertical_flip")
+        check_nonnegative_int(self.crop_top, "crop_top")
+        check_nonnegative_int(self.crop_left, "crop_left")
 
 
 class PairedAugmenter:

@@ -650,6 +650,20 @@ LAYER_AND_MORE = rows(
         lambda t: tl.generator_matrices({"rotation": 1.0}, 4, 4),
     ),
     ("pair-params-height", ValueError, "`height`|0", lambda t: tl.PairParams(height=0, width=4)),
+    (
+        "pair-params-rotation",
+        ValueError,
+        "`rotation`|nan",
+        lambda t: tl.PairParams(height=4, width=4, rotation=float("nan")),
+    ),
+    ("pair-params-zoom", ValueError, "`zoom_x`|0", lambda t: tl.PairParams(4, 4, zoom_x=0.0)),
+    ("pair-params-crop", ValueError, "`crop_top`|-1", lambda t: tl.PairParams(4, 4, crop_top=-1)),
+    (
+        "pair-params-flip",
+        TypeError,
+        "`vertical_flip`|'no'",
+        lambda t: tl.PairParams(4, 4, vertical_flip="no"),
+    ),
     ("paired-cval-nan", ValueError, "`cval`|nan", lambda t: tl.PairedAugmenter(cval=float("nan"))),
     ("paired-cval-inf", ValueError, "`cval`|inf", lambda t: tl.PairedAugmenter(cval=float("inf"))),
     (
