@@ -230,7 +230,8 @@ def test_root_redirects_to_landing_page(visit, base_url):
 
 # At 1,300 px: code cells that scroll sideways, and tables wider than the text column.
 TOO_WIDE_JS = """() => {
-  const column = document.querySelector('.bd-article').getBoundingClientRect().width;
+  const article = document.querySelector('.bd-article');
+  const column = article ? article.getBoundingClientRect().width : window.innerWidth;
   const code = Array.from(document.querySelectorAll('div.cell_input pre'))
     .filter(e => e.scrollWidth > e.clientWidth + 1)
     .map(e => 'code cell scrolls sideways: ' + e.innerText.split('\\n')[0].slice(0, 60));

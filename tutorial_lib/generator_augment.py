@@ -318,6 +318,7 @@ def _apply(inputs, params: dict, config: dict, dtype):
     images = images[None] if single else images
     masks_rank = None if masks is None else len(masks.shape)
     if masks is not None:
+        masks = ops.convert_to_tensor(masks)  # its own dtype: integer labels stay integers
         masks = masks[None] if single else masks
         masks = masks[..., None] if len(masks.shape) == 3 else masks
     shape = ops.shape(images)
@@ -419,11 +420,14 @@ class GeneratorAugment(keras.layers.Layer):
     ):
         settings = {name: value for name, value in locals().items() if name in ARGUMENTS}
         super().__init__(**kwargs)
+        # Keras would convert every array input to the layer's float dtype before `call`
+        # (keras/src/layers/layer.py, Layer.__call__), integer masks included; the layer
+        # converts its inputs itself, as Keras' own preprocessing layers do (category_encoding.py).
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True  # NumPy arrays as they are, too
         self._augment_config = _checked_config(settings)
-        for (
-            name,
-            value,
-        ) in self._augment_config.items():  # layer.rotation_range, layer.fill_mode, ...
+        # layer.rotation_range, layer.fill_mode, ...
+        for name, value in self._augment_config.items():
             setattr(self, name, value)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
@@ -466,7 +470,9 @@ class GeneratorAugment(keras.layers.Layer):
         images, masks = _split(inputs)
         if not training:
             images = ops.cast(images, self.compute_dtype)
-            return images if masks is None else {"images": images, "segmentation_masks": masks}
+            if masks is None:
+                return images
+            return {"images": images, "segmentation_masks": ops.convert_to_tensor(masks)}
         shape = ops.shape(images)
         batch = 1 if len(images.shape) == 3 else shape[0]
         return self.apply_parameters(inputs, self.draw_parameters(batch, shape[-3], shape[-2]))
