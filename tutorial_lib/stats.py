@@ -152,6 +152,48 @@ class FeaturewiseStats:
         arrays = {"mean": self.mean, "std": self.std, "count": np.int64(self.count)}
         return save_arrays(path, arrays)
 
+    def merge(self, other: FeaturewiseStats) -> FeaturewiseStats:
+        """Statistics of the union of two disjoint shards, from each shard's statistics.
+
+        The mean is the count-weighted mean; the variance follows Chan et
+        al.'s parallel formula on the stored means, standard deviations and
+        counts, in float64. So shards can be summarized separately (on
+        different workers or machines) and merged afterwards.
+
+        Parameters
+        ----------
+        other : FeaturewiseStats
+            Statistics of the other shard, with the same number of channels
+            (and computed with the same ``rescale``).
+
+        Returns
+        -------
+        FeaturewiseStats
+            A new object; neither operand changes.
+
+        Examples
+        --------
+        >>> x = np.random.default_rng(0).random((10, 4, 4, 3))
+        >>> merged = featurewise_stats(x[:3]).merge(featurewise_stats(x[3:]))
+        >>> whole = featurewise_stats(x)
+        >>> merged.count, bool(np.allclose(merged.mean, whole.mean))
+        (160, True)
+        >>> bool(np.allclose(merged.std, whole.std))
+        True
+        """
+        if not isinstance(other, FeaturewiseStats):
+            raise ValueError(f"`other` must be a FeaturewiseStats, got {type(other).__name__}.")
+        if other.channels != self.channels:
+            raise ValueError(
+                f"`other` has {other.channels} channel(s), but these statistics have "
+                f"{self.channels}; only statistics of the same channels can be merged."
+            )
+        count, mean, m2 = _merge_moments(
+            (self.count, self.mean, self.std**2 * self.count),
+            (other.count, other.mean, other.std**2 * other.count),
+        )
+        return FeaturewiseStats(mean=mean, std=np.sqrt(m2 / count), count=count)
+
     @classmethod
     def load(cls, path) -> FeaturewiseStats:
         """Load statistics written by :meth:`save`."""

@@ -282,3 +282,51 @@ def test_complex_data_and_counts_are_refused():
         tl.FeaturewiseStats(mean=np.zeros(1), std=np.ones(1), count=1.5)
     with pytest.raises(ValueError, match="`mean`.*complex"):
         tl.FeaturewiseStats(mean=np.zeros(1, complex), std=np.ones(1), count=1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(4, 30),
+    shards=st.integers(2, 4),
+    channels=st.sampled_from([1, 3]),
+    offset=st.floats(-1e3, 1e3),
+)
+def test_merged_shard_stats_equal_one_pass(seed, n, shards, channels, offset):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(offset, 2.0, (n, 5, 4, channels))
+    cuts = np.sort(rng.choice(np.arange(1, n), size=shards - 1, replace=False))
+    parts = [tl.featurewise_stats(part) for part in np.split(x, cuts)]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.merge(part)
+    whole = tl.featurewise_stats(x)
+    assert merged.count == whole.count == x.size // channels
+    np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(merged.std, whole.std, rtol=1e-6)
+
+
+def test_merge_leaves_operands_unchanged_and_is_symmetric():
+    x = np.random.default_rng(1).random((9, 3, 3, 2))
+    a, b = tl.featurewise_stats(x[:4]), tl.featurewise_stats(x[4:])
+    mean_a = a.mean.copy()
+    ab, ba = a.merge(b), b.merge(a)
+    np.testing.assert_allclose(ab.mean, ba.mean, rtol=1e-12)
+    np.testing.assert_allclose(ab.std, ba.std, rtol=1e-12)
+    np.testing.assert_array_equal(a.mean, mean_a)
+    assert a.count == 4 * 9 * 2 // 2
+
+
+@pytest.mark.parametrize(
+    "other, words",
+    [
+        (tl.FeaturewiseStats(mean=np.zeros(1), std=np.ones(1), count=3), ["`other`", "1 channel"]),
+        ("stats", ["`other`", "str"]),
+    ],
+)
+def test_merge_refuses_mismatched_other(other, words):
+    stats = tl.FeaturewiseStats(mean=np.zeros(3), std=np.ones(3), count=3)
+    with pytest.raises(ValueError) as info:
+        stats.merge(other)
+    for word in words:
+        assert word in str(info.value)
