@@ -25,6 +25,7 @@ from .crop import (
     random_crop,
     random_crop_batch,
 )
+from .data_service import LocalDataService, local_data_service
 from .datasets import (
     FACES_CLASS_NAMES,
     PHOTO_NAMES,
@@ -107,6 +108,9 @@ __all__ = [
     "ZCA",
     "featurewise_stats",
     "load_stats",
+    # a local tf.data service (its server processes import TensorFlow; this module does not)
+    "LocalDataService",
+    "local_data_service",
     # reading any batch source (arrays, Keras iterators, generators)
     "count_batches",
     "iter_image_batches",

@@ -694,8 +694,43 @@ LAYER_AND_MORE = rows(
     ("displayable-inf", ValueError, "`image`|infinite", lambda t: tl.to_displayable(INF_IMAGE)),
 )
 
+DATA_SERVICE = rows(
+    (
+        "service-workers",
+        ValueError,
+        "`num_workers`|0",
+        lambda t: tl.local_data_service(num_workers=0).__enter__(),
+    ),
+    (
+        "service-port-type",
+        TypeError,
+        "`port`|'x'",
+        lambda t: tl.local_data_service(1, port="x").__enter__(),
+    ),
+    (
+        "service-port-range",
+        ValueError,
+        "`port`|70000",
+        lambda t: tl.local_data_service(1, port=70000).__enter__(),
+    ),
+    (
+        "service-timeout",
+        ValueError,
+        "`timeout`|0",
+        lambda t: tl.local_data_service(1, timeout=0).__enter__(),
+    ),
+    (
+        "stats-merge-channels",
+        ValueError,
+        "`other`|1 channel",
+        lambda t: tl.FeaturewiseStats(mean=np.zeros(3), std=np.ones(3), count=1).merge(
+            tl.FeaturewiseStats(mean=np.zeros(1), std=np.ones(1), count=1)
+        ),
+    ),
+)
+
 CASES = CROP + PAIRED + TRANSFORMS + PLOTTING + DATASETS + SEEDING_AND_BATCHES
-CASES += FOLDERS_AND_SAVING + STATS_AND_ZCA + STATS_AND_ZCA_FILES + LAYER_AND_MORE
+CASES += FOLDERS_AND_SAVING + STATS_AND_ZCA + STATS_AND_ZCA_FILES + LAYER_AND_MORE + DATA_SERVICE
 
 
 def _modules_called(case) -> set[str]:
