@@ -134,36 +134,47 @@ def _as_array(x, name: str) -> np.ndarray:
     return arr
 
 
-def check_image(image, name: str = "image", allow_2d: bool = True) -> np.ndarray:
-    """Check a single channels-last image: ``(H, W, C)`` or, if allowed, ``(H, W)``."""
-    arr = _as_array(image, name)
-    ranks = (2, 3) if allow_2d else (3,)
+def _checked_rank(arr: np.ndarray, name: str, full: str, allow_grey: bool) -> np.ndarray:
+    """``arr`` if it has the rank of ``full`` (or one less, without channels) and is not empty."""
+    grey = full.replace(", channels)", ")")
+    ranks = (full.count(",") + 1,)
+    ranks = (ranks[0] - 1, ranks[0]) if allow_grey else ranks
     if arr.ndim not in ranks:
-        expected = (
-            "(height, width) or (height, width, channels)"
-            if allow_2d
-            else "(height, width, channels)"
-        )
+        expected = f"{grey} or {full}" if allow_grey else full
         raise ValueError(f"`{name}` must have shape {expected}, got shape {arr.shape}.")
     if arr.size == 0:
         raise ValueError(f"`{name}` is empty (shape {arr.shape}).")
     return arr
+
+
+def check_picture(image, subject: str, purpose: str) -> np.ndarray:
+    """One image as ``(H, W)`` or ``(H, W, 3|4)`` (a trailing channel of 1 dropped), as PNG
+    files and plots take it; the error says "<subject> must be ... <purpose>".
+
+    Examples
+    --------
+    >>> check_picture(np.zeros((2, 3, 1)), "`image`", "to be shown").shape
+    (2, 3)
+    """
+    img = np.asarray(image)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (3, 4)):
+        raise ValueError(
+            f"{subject} must be (H, W) or (H, W, C) with C in 1, 3, 4 {purpose}, "
+            f"got shape {img.shape}."
+        )
+    return img
+
+
+def check_image(image, name: str = "image", allow_2d: bool = True) -> np.ndarray:
+    """Check a single channels-last image: ``(H, W, C)`` or, if allowed, ``(H, W)``."""
+    return _checked_rank(_as_array(image, name), name, "(height, width, channels)", allow_2d)
 
 
 def check_batch(images, name: str = "images", allow_3d: bool = True) -> np.ndarray:
     """Check a channels-last batch: ``(N, H, W, C)`` or, if allowed, ``(N, H, W)``."""
-    arr = _as_array(images, name)
-    ranks = (3, 4) if allow_3d else (4,)
-    if arr.ndim not in ranks:
-        expected = (
-            "(n, height, width) or (n, height, width, channels)"
-            if allow_3d
-            else "(n, height, width, channels)"
-        )
-        raise ValueError(f"`{name}` must have shape {expected}, got shape {arr.shape}.")
-    if arr.size == 0:
-        raise ValueError(f"`{name}` is empty (shape {arr.shape}).")
-    return arr
+    return _checked_rank(_as_array(images, name), name, "(n, height, width, channels)", allow_3d)
 
 
 def check_image_or_batch(images, name: str = "image") -> np.ndarray:

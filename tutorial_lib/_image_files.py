@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import check_batch
+from ._checks import check_batch, check_picture
 from ._value_range import guess_value_range
 
 __all__ = [
@@ -135,14 +135,7 @@ def to_8bit(image: np.ndarray, scale_by_255: bool) -> np.ndarray:
     >>> to_8bit(np.array([[-3, 7, 300]]), scale_by_255=False).tolist()
     [[0, 7, 255]]
     """
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (3, 4)):
-        raise ValueError(
-            f"images must be (H, W) or (H, W, C) with C in 1, 3, 4 to be saved, "
-            f"got shape {img.shape}."
-        )
+    img = check_picture(image, "images", "to be saved")
     if img.dtype == np.uint8:
         return img
     if not np.all(np.isfinite(img)):

@@ -21,6 +21,7 @@ from ._checks import (
     check_batch,
     check_fraction,
     check_image,
+    check_picture,
     check_positive_int,
     check_positive_number,
     check_sequence_length,
@@ -58,14 +59,7 @@ def to_displayable(image) -> tuple[np.ndarray, bool]:
     >>> img.tolist(), stretched
     ([[0.0, 1.0]], True)
     """
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[-1] == 1:
-        img = img[..., 0]
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[-1] not in (3, 4)):
-        raise ValueError(
-            "`image` must be (H, W) or (H, W, C) with C in 1, 3, 4 to be shown, "
-            f"got shape {img.shape}."
-        )
+    img = check_picture(image, "`image`", "to be shown")
     if img.dtype.kind not in "biuf" or img.size == 0:
         raise ValueError(
             "`image` must be a non-empty array of bool, integer or float values, "
@@ -114,6 +108,14 @@ def _draw(ax, image, title=None, cmap="gray"):
         ax.set_title(label, fontsize=_title_points(ax.figure))
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _finished(fig, suptitle):
+    """``fig`` with its overall title (if any) and a tight layout."""
+    if suptitle is not None:
+        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
+    fig.tight_layout()
+    return fig
 
 
 def _check_panels(images, name: str, batch: bool = True) -> np.ndarray:
@@ -208,10 +210,7 @@ def show_grid(
             _draw(ax, batch[k], None if titles is None else titles[k], cmap)
         else:
             ax.set_visible(False)
-    if suptitle is not None:
-        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, suptitle)
 
 
 def show_before_after(
@@ -310,10 +309,7 @@ def show_before_after(
         for spine in axes[i, 0].spines.values():
             spine.set_edgecolor("tab:blue")
             spine.set_linewidth(2)
-    if suptitle is not None:
-        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, suptitle)
 
 
 def show_mask_overlay(
@@ -390,7 +386,4 @@ def show_mask_overlay(
             rgba[m == label] = palette((int(label) - 1) % 10)
             rgba[m == label, 3] = alpha
         ax.imshow(rgba, interpolation="nearest")
-    if suptitle is not None:
-        fig.suptitle(str(suptitle), fontsize=_title_points(fig) + 2)
-    fig.tight_layout()
-    return fig
+    return _finished(fig, suptitle)
