@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_bool, check_positive_int
+from ._checks import check_batch, check_bool, check_positive_int
 from ._float_batches import check_rescale, float_batch, image_list_as_array
 from ._npz import load_arrays, save_arrays
 from ._progress import progress_bar
@@ -308,13 +308,7 @@ def featurewise_stats(
     progress = check_bool(progress, "progress")
     array = image_list_as_array(data, "data")
     if array is not None:
-        data = array
-        if data.ndim not in (3, 4):
-            raise ValueError(
-                f"`data` must have shape (n, height, width[, channels]), got {data.shape}."
-            )
-        if data.size == 0:
-            raise ValueError(f"`data` is empty (shape {data.shape}).")
+        data = check_batch(array, "data")
     moments = (0, None, None)
     channels = None
     batches = iter_image_batches(data, batch_size=batch_size)

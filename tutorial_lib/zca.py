@@ -30,6 +30,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ._checks import (
+    check_batch,
     check_batch_size,
     check_bool,
     check_choice,
@@ -322,15 +323,9 @@ class ZCA:
         """
         array = image_list_as_array(x, "x")
         if array is not None:
-            x = array
-            if x.ndim not in (3, 4):
-                raise ValueError(
-                    f"`x` must have shape (n, height, width[, channels]), got shape {x.shape}."
-                )
+            x = check_batch(array, "x")
             if x.shape[0] < 2:
                 raise ValueError(f"`x` must hold at least 2 images to whiten, got shape {x.shape}.")
-            if x.size == 0:
-                raise ValueError(f"`x` is empty (shape {x.shape}).")
         if self.n_components is None:
             data = self._read_all(x)
             mean, comps, s = fit_exact(data, self.centering)
