@@ -8,8 +8,8 @@ read the same layout, one sub-folder per class::
         class_b/0001.png  0002.png ...
 
 - :func:`write_image_folder` writes arrays into that layout as PNG files
-  (lossless, so what is read back is exactly what was written), never
-  overwriting or deleting a file that is already there.
+  (lossless, so what is read back is exactly what was written) or JPEG
+  files, never overwriting or deleting a file that is already there.
 - :func:`verify_image_folder` reads and decodes every file a loader would
   read (for ``flow_from_directory``, ``image_dataset_from_directory`` or
   either) and lists each one it would fail on or silently skip (oversized,
@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._checks import check_choice
 from ._image_decoding import pil_problem, png_problem, tensorflow_problem
 from ._image_files import (
     check_names,
@@ -46,6 +47,7 @@ __all__ = [
     "Problem",
     "IMAGE_EXTENSIONS",
     "LOADER_EXTENSIONS",
+    "WRITE_FORMATS",
     "write_image_folder",
     "verify_image_folder",
 ]
@@ -70,8 +72,14 @@ _OTHER_IMAGE_EXTENSIONS = (
 _IMAGE_SUFFIXES = frozenset("." + e for e in IMAGE_EXTENSIONS + _OTHER_IMAGE_EXTENSIONS)
 
 
-def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = False) -> list[Path]:
-    """Write images into one sub-folder per class, as PNG files.
+#: File formats :func:`write_image_folder` writes: extension -> PIL format name.
+WRITE_FORMATS = {"png": "PNG", "jpg": "JPEG"}
+
+
+def write_image_folder(
+    images, labels, root, class_names, *, exist_ok: bool = False, format: str = "png"
+) -> list[Path]:
+    """Write images into one sub-folder per class, as PNG (or JPEG) files.
 
     Image ``i`` goes to ``root/<class_names[labels[i]]>/<i>.png`` with ``i``
     zero-padded, so the sorted file names (the order Keras lists them in)
@@ -96,6 +104,10 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
         By default a ``root`` that already holds anything is refused. With
         ``exist_ok=True`` the files are added to it, but an existing file is
         still never replaced (nothing is written if any target exists).
+    format : {"png", "jpg"}
+        ``"png"`` (default) is lossless: what is read back is exactly what
+        was written. ``"jpg"`` writes ``<i>.jpg`` files with PIL's default
+        JPEG quality (75): smaller files, lossy, and only 1 or 3 channels.
 
     Returns
     -------
@@ -105,7 +117,8 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
     Raises
     ------
     ValueError
-        For bad ``images``, ``labels`` or ``class_names``.
+        For bad ``images``, ``labels``, ``class_names`` or ``format``
+        (``"jpg"`` with 4-channel images).
     FileExistsError
         If ``root`` is not empty (and ``exist_ok`` is False), or a file to be
         written already exists; nothing is written then.
@@ -127,8 +140,18 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
     ['dog/0.png', 'cat/1.png', 'dog/2.png']
     >>> verify_image_folder(root).counts
     {'cat': 1, 'dog': 2}
+    >>> jpegs = write_image_folder(x, [1, 0, 1], root.with_name("jpegs"), ["cat", "dog"],
+    ...                            format="jpg")
+    >>> [p.name for p in jpegs]
+    ['0.jpg', '1.jpg', '2.jpg']
     """
     images = check_png_batch(images, "images")
+    ext = check_choice(format, "format", tuple(WRITE_FORMATS))
+    if ext == "jpg" and images.ndim == 4 and images.shape[-1] == 4:
+        raise ValueError(
+            f"`format` 'jpg' cannot store 4-channel images, got `images` of shape "
+            f"{images.shape}; use format='png'."
+        )
     labels_arr = _check_labels(labels, len(images))
     names = check_names(class_names, "class_names")
     if labels_arr.min() < 0 or labels_arr.max() >= len(names):
@@ -144,7 +167,7 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
         )
 
     width = len(str(len(images) - 1))
-    paths = [root / names[int(c)] / f"{i:0{width}d}.png" for i, c in enumerate(labels_arr)]
+    paths = [root / names[int(c)] / f"{i:0{width}d}.{ext}" for i, c in enumerate(labels_arr)]
     refuse_existing(paths, root)
     blocked = [root / c for c in names if (root / c).exists() and not (root / c).is_dir()]
     if blocked:
@@ -157,7 +180,7 @@ def write_image_folder(images, labels, root, class_names, *, exist_ok: bool = Fa
         for c in names:
             (stage / c).mkdir()
         for img, path in zip(images, paths):
-            write_image(img, stage / path.relative_to(root), scale)
+            write_image(img, stage / path.relative_to(root), scale, WRITE_FORMATS[ext])
     return paths
 
 

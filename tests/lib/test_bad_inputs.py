@@ -454,6 +454,20 @@ FOLDERS_AND_SAVING = rows(
         lambda t: tl.write_image_folder(np.zeros((4, 4, 4, 2)), [0] * 4, t / "a", ["a"]),
     ),
     (
+        "folder-format",
+        ValueError,
+        "`format`|'gif'",
+        lambda t: tl.write_image_folder(BATCH, [0] * 4, t / "a", ["a"], format="gif"),
+    ),
+    (
+        "folder-jpeg-alpha",
+        ValueError,
+        "`format`|(4, 4, 4, 4)",
+        lambda t: tl.write_image_folder(
+            np.zeros((4, 4, 4, 4)), [0] * 4, t / "a", ["a"], format="jpg"
+        ),
+    ),
+    (
         "verify-missing",
         ValueError,
         "`root`|missing",

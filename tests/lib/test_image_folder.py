@@ -73,6 +73,25 @@ def test_round_trip_rgb(tmp_path, small_rgb):
     assert report.n_images == len(images)
 
 
+def test_jpeg_files_decode_close_to_the_images_and_keras_reads_them(tmp_path):
+    # smooth images: JPEG is lossy, but only by a few levels on smooth content
+    ramp = np.linspace(0, 255, 32)
+    images = np.stack(
+        [np.stack([np.add.outer(ramp, ramp) / 2] * 3, axis=-1) * (k + 1) / 3 for k in range(3)]
+    ).astype(np.uint8)
+    root = tmp_path / "jpegs"
+    paths = write_image_folder(images, [0, 1, 1], root, ["a", "b"], format="jpg")
+    assert [p.suffix for p in paths] == [".jpg"] * 3
+    for p, image in zip(paths, images):
+        assert p.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG, not a PNG renamed
+        decoded = read(p).astype(int)
+        assert decoded.shape == image.shape
+        assert 0 < np.abs(decoded - image).max() <= 12, "lossy, but close"
+    for loader in LOADER_EXTENSIONS:
+        report = verify_image_folder(root, loader=loader)
+        assert report.ok and report.counts == {"a": 1, "b": 2}, str(report)
+
+
 def test_file_names_sort_in_input_order_and_lead_back_to_rows(tmp_path):
     images = np.arange(12 * 4 * 4, dtype=np.uint8).reshape(12, 4, 4)
     labels = np.zeros(12, dtype=int)
@@ -170,6 +189,9 @@ def test_a_user_file_in_the_way_is_refused_by_name(tmp_path):
         (dict(class_names=[".hidden", "b"]), "class_names"),
         (dict(class_names="ab"), "class_names"),
         (dict(class_names=[]), "class_names"),
+        (dict(format="gif"), "format"),
+        (dict(format="JPG"), "format"),
+        (dict(images=np.zeros((2, 4, 4, 4)), format="jpg"), "format"),
     ],
 )
 def test_bad_arguments_name_the_argument(tmp_path, kwargs, match):
