@@ -81,7 +81,7 @@ def write_image_folder(
 ) -> list[Path]:
     """Write images into one sub-folder per class, as PNG (or JPEG) files.
 
-    Image ``i`` goes to ``root/<class_names[labels[i]]>/<i>.png`` with ``i``
+    Image ``i`` goes to ``root/<class_names[labels[i]]>/<i>.png`` (or ``.jpg``) with ``i``
     zero-padded, so the sorted file names (the order Keras lists them in)
     follow the order of ``images`` within each class, and a file name leads
     back to its row in ``images``. A folder is made for every class name,
