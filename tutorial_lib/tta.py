@@ -5,8 +5,8 @@
 - :func:`tta_predict` -- a prediction function's outputs averaged over those views.
 
 Plain NumPy: the prediction function can be anything that maps a batch to one row of
-outputs per image (a Keras model, ``model.predict_on_batch``, a scikit-learn
-``predict_proba``, a function of arrays), and nothing here imports Keras. The views are
+outputs per image (a Keras ``model.predict_on_batch``, a scikit-learn ``predict_proba``,
+a function of arrays), and nothing here imports Keras. The views are
 deterministic, so the same images always give the same prediction.
 """
 
@@ -167,9 +167,12 @@ def tta_predict(
     Parameters
     ----------
     predict : callable
-        Maps a batch ``(M, H, W[, C])`` to outputs with ``M`` rows, e.g. a Keras model,
-        ``model.predict_on_batch`` or ``clf.predict_proba`` on flattened images.
-        Its result is converted with ``numpy.asarray``.
+        Maps a batch ``(M, H, W[, C])`` to outputs with ``M`` rows, e.g.
+        ``model.predict_on_batch`` or ``lambda x: model(x, training=False)`` for a
+        Keras model, or ``clf.predict_proba`` on flattened images. Not the Keras model
+        itself when it holds augmentation layers: a plain call ``model(x)`` runs them
+        (their ``training`` argument defaults to True), so every call would differ.
+        The result is converted with ``numpy.asarray``.
     images : array_like
         ``(N, H, W, C)`` or ``(N, H, W)``.
     transforms, shift, fill_mode
