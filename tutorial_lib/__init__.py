@@ -104,7 +104,7 @@ __all__ = [
     # label-mixing batch augmentations
     "cutmix",
     "mixup",
-    # test-time augmentation (any prediction function: a Keras model, or plain NumPy)
+    # test-time augmentation (any prediction function; the module does not import Keras)
     "TTA_TRANSFORMS",
     "tta_predict",
     "tta_views",

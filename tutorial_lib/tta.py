@@ -6,8 +6,8 @@
 
 Plain NumPy: the prediction function can be anything that maps a batch to one row of
 outputs per image (a Keras ``model.predict_on_batch``, a scikit-learn ``predict_proba``,
-a function of arrays), and nothing here imports Keras. The views are
-deterministic, so the same images always give the same prediction.
+a function of arrays), and nothing here imports Keras. The views are deterministic, so
+the same images always give the same prediction.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ._checks import (
 
 __all__ = ["TTA_TRANSFORMS", "tta_predict", "tta_views"]
 
-#: The named views: ``(rows, columns)`` moved by ``shift`` pixels, or a flip.
+#: The view names :func:`tta_views` accepts: the images, two flips and four shifts.
 TTA_TRANSFORMS = (
     "identity",
     "hflip",
