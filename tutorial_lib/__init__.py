@@ -53,6 +53,7 @@ from .transforms import (
     random_apply,
     salt_and_pepper,
 )
+from .tta import TTA_TRANSFORMS, tta_predict, tta_views
 from .zca import ZCA
 
 __version__ = "0.1.0"
@@ -103,6 +104,10 @@ __all__ = [
     # label-mixing batch augmentations
     "cutmix",
     "mixup",
+    # test-time augmentation (any prediction function; the module does not import Keras)
+    "TTA_TRANSFORMS",
+    "tta_predict",
+    "tta_views",
     # statistics and whitening
     "FeaturewiseStats",
     "ZCA",

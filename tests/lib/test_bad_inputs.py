@@ -743,8 +743,67 @@ DATA_SERVICE = rows(
     ),
 )
 
+TTA = rows(
+    ("tta-predict", TypeError, "`predict`|int 3", lambda t: tl.tta_predict(3, BATCH)),
+    ("tta-images-rank", ValueError, "`images`|(8, 8)", lambda t: tl.tta_views(IMG[..., 0])),
+    ("tta-images-empty", ValueError, "`images`|empty", lambda t: tl.tta_views(BATCH[:0])),
+    ("tta-str", TypeError, "`transforms`|'hflip'", lambda t: tl.tta_views(BATCH, "hflip")),
+    ("tta-none", ValueError, "`transforms`|empty", lambda t: tl.tta_views(BATCH, [])),
+    (
+        "tta-name",
+        ValueError,
+        "`transforms[1]`|'rotate'|'hflip'",
+        lambda t: tl.tta_views(BATCH, ["identity", "rotate"]),
+    ),
+    ("tta-shift-0", ValueError, "`shift`|got 0", lambda t: tl.tta_views(BATCH, ["shift_up"], 0)),
+    ("tta-shift-type", TypeError, "`shift`|1.5", lambda t: tl.tta_views(BATCH, ["shift_up"], 1.5)),
+    (
+        "tta-shift-big",
+        ValueError,
+        "`shift`|8x8|got 8",
+        lambda t: tl.tta_views(BATCH, ["shift_left"], shift=8),
+    ),
+    (
+        "tta-fill",
+        ValueError,
+        "`fill_mode`|'mirror'|'nearest'",
+        lambda t: tl.tta_views(BATCH, fill_mode="mirror"),
+    ),
+    (
+        "tta-callable-shape",
+        ValueError,
+        "`transforms`|(4, 8, 8, 3)|(4, 4, 4, 3)",
+        lambda t: tl.tta_views(BATCH, [lambda x: x[:, :4, :4]]),
+    ),
+    (
+        "tta-rows",
+        ValueError,
+        "`predict`|8 images|shape (1,)",
+        lambda t: tl.tta_predict(lambda x: np.zeros(1), BATCH),
+    ),
+    (
+        "tta-scalar",
+        ValueError,
+        "`predict`|shape ()",
+        lambda t: tl.tta_predict(lambda x: 0.0, BATCH),
+    ),
+    (
+        "tta-batch",
+        ValueError,
+        "`batch_size`|got 0",
+        lambda t: tl.tta_predict(_same, BATCH, batch_size=0),
+    ),
+    (
+        "tta-return-all",
+        TypeError,
+        "`return_all`|'yes'",
+        lambda t: tl.tta_predict(_same, BATCH, return_all="yes"),
+    ),
+)
+
 CASES = CROP + PAIRED + TRANSFORMS + PLOTTING + DATASETS + SEEDING_AND_BATCHES
 CASES += FOLDERS_AND_SAVING + STATS_AND_ZCA + STATS_AND_ZCA_FILES + LAYER_AND_MORE + DATA_SERVICE
+CASES += TTA
 
 
 def _modules_called(case) -> set[str]:
