@@ -131,27 +131,39 @@ def masks_probe():
     return found, invented
 
 
+def crop_at_inference(keras, np, x):
+    """What RandomCrop(20, 20)(x, training=False) returns, in words."""
+    out = keras.ops.convert_to_numpy(keras.layers.RandomCrop(20, 20)(x, training=False))
+    side = min(x.shape[1:3])  # the largest centred window with the target's 1:1 aspect ratio
+    top, left = (x.shape[1] - side) // 2, (x.shape[2] - side) // 2
+    centre = x[:, top : top + side, left : left + side]
+    if out.shape == x.shape and np.array_equal(out, x):
+        return "identity"
+    if out.shape[1:3] != (20, 20):
+        return f"other {out.shape[1:3]}"
+    if np.array_equal(out, x[:, :20, :20]):
+        return "top-left"
+    if np.array_equal(out, centre[:, :20, :20]):
+        return "centre-corner"
+    resized = keras.ops.convert_to_numpy(keras.ops.image.resize(centre, (20, 20)))
+    return "centre-resized" if np.allclose(out, resized, atol=1e-3) else "other (20, 20)"
+
+
 def random_crop_probe():
-    """RandomCrop(20, 20) at inference on 32x40 inputs, and its windows in training."""
+    """RandomCrop(20, 20) at inference, 32x32 (chapter 8) and 32x40 inputs; windows in training."""
     import keras
     import numpy as np
 
-    x = np.random.default_rng(0).uniform(0, 255, (2, 32, 40, 3)).astype("float32")
-    out = keras.ops.convert_to_numpy(keras.layers.RandomCrop(20, 20)(x, training=False))
-    # The largest centred 1:1 window of a 32x40 image, columns 4..36, resized to 20x20.
-    centre = keras.ops.convert_to_numpy(keras.ops.image.resize(x[:, :, 4:36], (20, 20)))
-    if out.shape == x.shape and np.array_equal(out, x):
-        inference = "identity"
-    elif out.shape[1:3] == (20, 20) and np.array_equal(out, x[:, :20, :20]):
-        inference = "top-left"
-    elif out.shape[1:3] == (20, 20) and np.allclose(out, centre, atol=1e-3):
-        inference = "centre-resized"
-    else:
-        inference = f"other {out.shape[1:3]}"
-    same = np.repeat(x[:1], 4, axis=0)
+    rng = np.random.default_rng(0)
+    square = rng.uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    wide = rng.uniform(0, 255, (2, 32, 40, 3)).astype("float32")
+    same = np.repeat(wide[:1], 4, axis=0)
     crops = keras.ops.convert_to_numpy(keras.layers.RandomCrop(20, 20, seed=1)(same, training=True))
-    one_window = all(np.array_equal(c, crops[0]) for c in crops)
-    return {"inference": inference, "one_window_per_batch": one_window}
+    return {
+        "inference": crop_at_inference(keras, np, square),
+        "inference_wide": crop_at_inference(keras, np, wide),
+        "one_window_per_batch": all(np.array_equal(c, crops[0]) for c in crops),
+    }
 
 
 def find_image_data_generator(location):
@@ -207,7 +219,10 @@ def layers_probe():
 
 
 def boxes_probe():
-    """Whether each layer takes bounding boxes; for RandomFlip, whether it mirrors them."""
+    """Per layer: takes boxes (True), has no box argument (False) or fails (the exception name).
+
+    For RandomFlip, True also requires every box to be unchanged or mirrored, some mirrored.
+    """
     import keras
     import numpy as np
 
@@ -224,10 +239,15 @@ def boxes_probe():
     result = {}
     for name in BOX_LAYERS:
         try:
-            out = make[name](bounding_box_format="xyxy")(data, training=True)
-            got = keras.ops.convert_to_numpy(out["bounding_boxes"]["boxes"])
-        except (ValueError, TypeError, KeyError, NotImplementedError):
+            layer = make[name](bounding_box_format="xyxy")
+        except (ValueError, TypeError):  # no such argument: no box support
             result[name] = False
+            continue
+        try:
+            out = layer(data, training=True)
+            got = keras.ops.convert_to_numpy(out["bounding_boxes"]["boxes"])
+        except Exception as exc:  # noqa: BLE001 - takes the argument, then fails: name the error
+            result[name] = type(exc).__name__
             continue
         result[name] = got.shape == boxes.shape
         if name == "RandomFlip":
@@ -255,12 +275,18 @@ def other_probe():
         "affine_transform_op": hasattr(keras.ops.image, "affine_transform"),
         "fit_generator": hasattr(keras.Model, "fit_generator"),
         "randaugment_ops_per_batch": None,
+        "randaugment_draw": None,
     }
     if hasattr(keras.layers, "RandAugment"):
         x = np.zeros((4, 16, 16, 3), "float32")
-        draw = keras.layers.RandAugment(value_range=(0, 255), num_ops=2)
-        idxes = draw.get_random_transformation(x, training=True)["layer_idxes"]
-        found["randaugment_ops_per_batch"] = tuple(idxes.shape) == (2,)
+        layer = keras.layers.RandAugment(value_range=(0, 255), num_ops=2)
+        draw = layer.get_random_transformation(x, training=True)
+        if "layer_idxes" in draw:  # indices of the chosen operations, one set for the batch
+            found["randaugment_draw"] = "layer_idxes"
+            found["randaugment_ops_per_batch"] = tuple(draw["layer_idxes"].shape) == (2,)
+        else:  # older releases: one entry per chosen operation, named after its layer
+            found["randaugment_draw"] = "layer names"
+            found["randaugment_ops_per_batch"] = len(draw) == 2
     return found
 
 
