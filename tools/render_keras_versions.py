@@ -38,6 +38,7 @@ WORDS = {
     "centre-resized": "centre, resized",
     "blended": "**blended**",
     "rows": "**rows**",
+    "NotImplementedError": "not implemented",
 }
 
 #: Section -> rows: (label, behaviour group, keys in that group). A cell shows the one value the
