@@ -128,12 +128,23 @@ def cell(record: dict, group: str, keys: tuple[str, ...]) -> str:
 
 
 def table(records: list[dict], section: str) -> str:
-    """A Markdown table of one section: behaviours as rows, Keras releases as columns."""
+    """A Markdown table of one section: behaviours as rows, Keras releases as columns.
+
+    It is wrapped in a MyST ``table`` directive of class ``keras-versions`` (compact cells, in
+    _static/keras-versions.css) named ``keras-versions-<section>-table``.
+    """
     header = ["Keras", *(r["versions"]["keras"] for r in records)]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = [
+        "```{table}",
+        ":class: keras-versions",
+        f":name: keras-versions-{section}-table",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
     for label, group, keys in SECTIONS[section]:
         lines.append("| " + " | ".join([label, *(cell(r, group, keys) for r in records)]) + " |")
-    return "\n".join(lines)
+    return "\n".join([*lines, "```"])
 
 
 def layers_table(records: list[dict]) -> str:
