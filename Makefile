@@ -84,10 +84,10 @@ compat-run: $(COLAB_STAMP)
 
 # make compat-keras -- (part of make compat; needs PyPI) measure the Keras behaviours the chapters
 # assert, with tools/keras_behaviour.py, once for every Keras release pinned in tools/keras_versions.txt,
-# each in its own venv $(KERAS_VENVS)/keras-<release> (made on first use, about 1.5 GB each; TensorFlow
-# first, then the pins), into book/keras_versions/keras-<version>.json (a new patch release replaces
-# the file of its minor one), then regenerate book/keras_versions.md from those files. About a minute
-# per release once the venvs exist. `make compat-keras KERAS_ONLY="3.14 3.15"` measures only those.
+# each in its own venv $(KERAS_VENVS)/keras-<release> (made on first use: about 2.2 GB and one to two
+# minutes each; TensorFlow first, then the pins), into book/keras_versions/keras-<version>.json (a new
+# patch release replaces the file of its minor one), then regenerate book/keras_versions.md from those
+# files. Once the venvs exist, all ten releases take about 2 minutes. `make compat-keras KERAS_ONLY="3.14 3.15"` measures only those.
 # CI and make test never install these releases: the page and tests/book/test_keras_versions.py read
 # the committed files.
 KERAS_VENVS ?= .venv-keras

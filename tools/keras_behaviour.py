@@ -190,7 +190,8 @@ def idg_probe():
     result = {location: cls is not None for location, cls in found.items()}
     idg = next((cls for cls in found.values() if cls is not None), None)
     if idg is None:
-        return {**result, "default_fill_mode": None, "width_shift_moves": None}
+        return {**result, "default_fill_mode": None, "width_shift_moves": None,
+                "height_shift_moves": None}  # fmt: skip
     bar = np.zeros((1, 64, 128, 1), "float32")
     bar[0, 24:40, 56:72] = 1.0
     start = np.argwhere(bar[0, ..., 0] > 0.5).mean(axis=0)

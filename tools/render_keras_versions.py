@@ -127,7 +127,7 @@ def cell(record: dict, group: str, keys: tuple[str, ...]) -> str:
     return ", ".join(f"{SHORT.get(k, k)}: {word(v)}" for k, v in zip(keys, values))
 
 
-def table(records: list[dict], section: str) -> str:
+def table(records: list[dict], section: str, rows: list[tuple] | None = None) -> str:
     """A Markdown table of one section: behaviours as rows, Keras releases as columns.
 
     It is wrapped in a MyST ``table`` directive of class ``keras-versions`` (compact cells, in
@@ -142,17 +142,15 @@ def table(records: list[dict], section: str) -> str:
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    for label, group, keys in SECTIONS[section]:
+    for label, group, keys in rows or SECTIONS[section]:
         lines.append("| " + " | ".join([label, *(cell(r, group, keys) for r in records)]) + " |")
     return "\n".join([*lines, "```"])
 
 
 def layers_table(records: list[dict]) -> str:
-    """The layers section: one row per layer, in the order the first record lists them."""
+    """The layers section: one row per layer, in the order the newest record lists them."""
     names = list(records[-1]["behaviours"]["layers"]) if records else []
-    rows = [(f"`{name}`", "layers", (name,)) for name in names]
-    SECTIONS["layers"] = rows
-    return table(records, "layers")
+    return table(records, "layers", [(f"`{name}`", "layers", (name,)) for name in names])
 
 
 def render(records: list[dict]) -> str:
