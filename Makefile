@@ -5,7 +5,8 @@
 #                  which each chapter's setup cell installs from this checkout; tests/book/test_colab_like.py),
 #                  after `make lint` (ruff: lint and format check of the code and the chapters)
 # Both create the virtual environment .venv and install everything on first use.
-# make compat -- the same tests against the oldest supported TensorFlow, a middle one and the newest (by hand).
+# make compat -- the same tests against the oldest supported TensorFlow, a middle one and the newest,
+#                and the Keras behaviour page re-measured on every pinned Keras release (by hand; PyPI).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -24,7 +25,7 @@ COLAB_VENV ?= .venv-colab
 COLAB_PINS ?=
 COLAB_STAMP = $(COLAB_VENV)/.installed
 
-.PHONY: book test lint install clean clean-book colab-venv compat compat-run
+.PHONY: book test lint install clean clean-book colab-venv compat compat-run compat-keras
 
 install: $(STAMP)
 
@@ -45,6 +46,7 @@ $(COLAB_STAMP): tools/colab-requirements.txt
 	touch $(COLAB_STAMP)
 
 book: $(STAMP)
+	$(PY) tools/render_keras_versions.py
 	$(VENV)/bin/jupyter-book build . --all -W --keep-going
 	$(PY) tools/check_book.py _build/html
 	@echo "Book built: open _build/html/index.html"
@@ -64,10 +66,12 @@ test: $(STAMP) $(COLAB_STAMP) lint
 # mask labels, as every Keras from 3.6 to 3.13) and the newest in tools/colab-requirements.txt's
 # range; each in its own Colab-like venv plus hypothesis, pyyaml, jinja2 and JAX for the unit tests, which
 # import tutorial_lib from this checkout (PYTHONPATH), not installed. About 10 minutes each.
+# Then compat-keras (below) re-measures the appendix "Keras behaviour by version".
 COMPAT_OLDEST := "tensorflow==2.16.2" "keras~=3.3.0" "numpy<2" "jax[cpu]==0.4.30"
 COMPAT_MIDDLE := "tensorflow~=2.19.0" "keras~=3.10.0"
 compat:
 	status=0; \
+	$(MAKE) compat-keras || status=1; \
 	$(MAKE) compat-run COLAB_VENV=.venv-compat-oldest COLAB_PINS='$(COMPAT_OLDEST)' || status=1; \
 	$(MAKE) compat-run COLAB_VENV=.venv-compat-middle COLAB_PINS='$(COMPAT_MIDDLE)' || status=1; \
 	$(MAKE) compat-run COLAB_VENV=.venv-compat-newest COLAB_PINS= || status=1; \
@@ -77,6 +81,20 @@ compat-run: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade -r tools/colab-requirements.txt $(COLAB_PINS) "hypothesis>=6.100" pyyaml "jinja2>=3.1" $(if $(findstring jax,$(COLAB_PINS)),,"jax[cpu]")
 	PYTHONPATH=$(CURDIR) $(COLAB_VENV)/bin/python -c "import tutorial_lib as tl; print('compat:', tl.versions())"
 	PYTHONPATH=$(CURDIR) COLAB_VENV=$(COLAB_VENV) $(COLAB_VENV)/bin/python -m pytest tests tutorial_lib --doctest-modules -p no:randomly
+
+# make compat-keras -- (part of make compat; needs PyPI) measure the Keras behaviours the chapters
+# assert, with tools/keras_behaviour.py, once for every Keras release pinned in tools/keras_versions.txt,
+# each in its own venv $(KERAS_VENVS)/keras-<release> (made on first use: about 2.2 GB and one to two
+# minutes each; TensorFlow first, then the pins), into book/keras_versions/keras-<version>.json (a new
+# patch release replaces the file of its minor one), then regenerate book/keras_versions.md from those
+# files. Once the venvs exist, all ten releases take about 2 minutes. `make compat-keras KERAS_ONLY="3.14 3.15"` measures only those.
+# CI and make test never install these releases: the page and tests/book/test_keras_versions.py read
+# the committed files.
+KERAS_VENVS ?= .venv-keras
+KERAS_ONLY ?=
+compat-keras: $(STAMP)
+	$(PY) tools/keras_behaviour.py --refresh --venvs $(KERAS_VENVS) $(if $(KERAS_ONLY),--only $(KERAS_ONLY))
+	$(PY) tools/render_keras_versions.py
 
 # make bench -- rerun every benchmark (each writes benchmarks/results/<name>.json; several minutes, best on a
 # quiet machine), then regenerate the performance appendix book/performance.md and its plots from the results.
@@ -108,4 +126,4 @@ clean-book:
 	rm -rf _build
 
 clean: clean-book
-	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-* build
+	rm -rf $(VENV) $(COLAB_VENV) .venv-compat-* $(KERAS_VENVS) build
