@@ -55,7 +55,7 @@ from .transforms import (
 )
 from .zca import ZCA
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     # compat and seeding
