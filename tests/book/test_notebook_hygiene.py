@@ -63,6 +63,13 @@ def test_config_executes_everything_and_uses_the_same_repository():
     assert "colab_url" in CONFIG["launch_buttons"]
 
 
+def test_every_page_offers_its_source_for_download():
+    # merged into Jupyter Book's theme options, not replacing them (its repository buttons)
+    assert CONFIG["sphinx"]["recursive_update"] is True
+    assert CONFIG["sphinx"]["config"]["html_theme_options"]["use_download_button"] is True
+    assert "no download button" in (ROOT / "tools" / "check_book.py").read_text()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_clean_and_starts_with_setup(path):
     nb = nbformat.read(path, as_version=4)
