@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11+ and pip:
-#   make book   -- build the HTML book (executes every notebook) into _build/html
+#   make book   -- build the HTML book into _build/html, executing the notebooks whose code changed
+#                  since the last build (all of them the first time; execution cache in _build)
 #   make test   -- unit, property and doctests of tutorial_lib, and nbval over every notebook run
 #                  as in Colab: in .venv-colab (tools/colab-requirements.txt, without tutorial_lib,
 #                  which each chapter's setup cell installs from this checkout; tests/book/test_colab_like.py),
@@ -7,6 +8,9 @@
 # Both create the virtual environment .venv and install everything on first use.
 # make compat -- the same tests against the oldest supported TensorFlow, a middle one and the newest,
 #                and the Keras behaviour page re-measured on every pinned Keras release (by hand; PyPI).
+# make book-fresh -- empty _build (and its execution cache), then make book: every notebook executed
+#                    anew (CI, .ci/run; also after changing tutorial_lib, which the cache does not see).
+# make sync-url -- write the repository URL (pyproject.toml, [project.urls]) into every file naming it.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -25,7 +29,7 @@ COLAB_VENV ?= .venv-colab
 COLAB_PINS ?=
 COLAB_STAMP = $(COLAB_VENV)/.installed
 
-.PHONY: book test lint install clean clean-book colab-venv compat compat-run compat-keras
+.PHONY: book book-fresh sync-url test lint install clean clean-book colab-venv compat compat-run compat-keras
 
 install: $(STAMP)
 
@@ -51,11 +55,20 @@ book: $(STAMP)
 	$(PY) tools/check_book.py _build/html
 	@echo "Book built: open _build/html/index.html"
 
+book-fresh: $(STAMP)
+	rm -rf _build
+	$(MAKE) book
+
+sync-url: $(STAMP)
+	$(PY) tools/sync_project_url.py
+
 # make lint -- ruff (configured in pyproject.toml; chapters in notebooks/ruff.toml): lint and
-# format check of the library, tests, benchmarks, tools and every chapter notebook.
+# format check of the library, tests, benchmarks, tools and every chapter notebook; actionlint
+# (its PyPI wheel) on the GitHub Actions workflows in .github/workflows.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
 
 test: $(STAMP) $(COLAB_STAMP) lint
 	COLAB_VENV=$(COLAB_VENV) $(PY) -m pytest tests tutorial_lib --doctest-modules -p no:randomly

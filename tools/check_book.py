@@ -1,4 +1,4 @@
-"""After `jupyter-book build`: every chapter page has figures, its Colab link and no stderr boxes.
+"""After `jupyter-book build`: each chapter page has figures, Colab and download links, no stderr.
 
 Usage: python tools/check_book.py [_build/html]
 Exits non-zero, listing every problem, if a chapter page fails a check.
@@ -30,6 +30,9 @@ def problems(html_dir: Path) -> list[str]:
                 found.append(f"{page.name}: broken image {src}")
         if f"blob/main/notebooks/{nb.name}" not in html or "Open in Colab" not in html:
             found.append(f"{page.name}: no 'Open in Colab' link to {nb.name}")
+        download = f"../_sources/notebooks/{nb.name}"
+        if f'href="{download}"' not in html or not (page.parent / download).resolve().is_file():
+            found.append(f"{page.name}: no download button for {nb.name}")
         if "output stderr" in html:
             found.append(f"{page.name}: shows stderr output")
         if 'class="output traceback' in html or "Traceback (most recent call last)" in html:
@@ -45,4 +48,4 @@ if __name__ == "__main__":
     if issues:
         sys.exit(1)
     n_chapters = len(list((ROOT / "notebooks").glob("*.ipynb")))
-    print(f"book check: {n_chapters} chapter pages have figures and Colab links")
+    print(f"book check: {n_chapters} chapter pages have figures, Colab and download links")

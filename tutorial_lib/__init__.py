@@ -56,7 +56,7 @@ from .transforms import (
 from .tta import TTA_TRANSFORMS, tta_predict, tta_views
 from .zca import ZCA
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     # compat and seeding

@@ -13,12 +13,26 @@ which is faster and blurs less (one interpolation instead of four).
 
 Written with ``keras.ops`` only, so it runs on the TensorFlow and the JAX
 backends. Inputs are channels-last ``(N, H, W, C)`` or ``(H, W, C)``, or a dict
-``{"images": ..., "segmentation_masks": ...}``: masks (``(N, H, W[, 1])``, any
-dtype) get the same matrix, nearest neighbour, and 0 (background) where
-``fill_mode="constant"`` fills the images with ``cval``; the other fill modes
-extend them with existing labels, so no label is invented (labels are
-resampled as float32: exact up to 2**24). Brightness and channel shift change
-the images only.
+``{"images": ..., "segmentation_masks": ..., "bounding_boxes": ...}`` (Keras'
+keys; a dict comes back with the keys it came with):
+
+- masks (``(N, H, W[, 1])``, any dtype) get the same matrix, nearest neighbour,
+  and 0 (background) where ``fill_mode="constant"`` fills the images with
+  ``cval``; the other fill modes extend them with existing labels, so no label
+  is invented (labels are resampled as float32: exact up to 2**24);
+- bounding boxes, ``{"boxes": (N, n, 4), "labels": (N, n)}`` in the layer's
+  ``bounding_box_format`` (Keras' names: ``"xyxy"``, ``"yxyx"``, ``"xywh"``,
+  ``"center_xywh"``, ``"center_yxhw"`` and the ``"rel_"`` ones; pixel edges, so
+  ``[0, 0, W, H]`` is the whole image), get the same matrix: each box's four
+  corners are moved and the box that encloses them is returned, clipped to the
+  image. As in Keras' own layers a box keeps its place, and its label becomes
+  -1 when nothing of it is left inside the image (``BoundingBox.clip_to_image_size``
+  in ``keras/src/layers/preprocessing/image_preprocessing/bounding_boxes/``);
+  boxes come out as float32 (Keras' ``densify_bounding_boxes``), labels keep
+  their dtype. Under rotation and shear the enclosing box of the corners
+  contains the object but is looser than the object's own tight box.
+
+Brightness and channel shift change the images only.
 
 Where ``ImageDataGenerator`` departs from its own documentation the layer
 follows the documentation:
@@ -55,6 +69,14 @@ from ._checks import (
     check_number,
     check_positive_int,
     check_seed,
+)
+from ._keras_boxes import (
+    BOX_FORMATS,
+    check_bounding_boxes,
+    clip_boxes,
+    from_xyxy,
+    to_xyxy,
+    warp_boxes,
 )
 
 __all__ = ["GeneratorAugment", "from_image_data_generator", "generator_matrices"]
@@ -208,6 +230,7 @@ ARGUMENTS = (
     "channel_shift_range",
     "interpolation",
     "value_range",
+    "bounding_box_format",
     "seed",
 )
 
@@ -237,6 +260,8 @@ def _checked_config(settings: dict) -> dict:
         if not low < high:
             raise ValueError(f"`value_range` must have low < high, got {value_range!r}.")
         config["value_range"] = [low, high]
+    if settings["bounding_box_format"] is not None:
+        check_choice(settings["bounding_box_format"], "bounding_box_format", BOX_FORMATS)
     if settings["seed"] is not None:
         config["seed"] = check_seed(settings["seed"])
     return config
@@ -280,15 +305,32 @@ def _draw(config: dict, seed_generator, n, height, width) -> dict:
     return {key: value for key, value in params.items() if value is not None}
 
 
-def _split(inputs):
+#: The keys of a dict input, Keras' names.
+DICT_KEYS = ("images", "segmentation_masks", "bounding_boxes")
+
+
+def _split(inputs, bounding_box_format):
+    """(images, masks, boxes) of an input, None where absent; the boxes checked."""
     if not isinstance(inputs, dict):
-        return inputs, None
-    if set(inputs) - {"images", "segmentation_masks"} or "images" not in inputs:
+        return inputs, None, None
+    if set(inputs) - set(DICT_KEYS) or "images" not in inputs:
         raise ValueError(
-            "A dict input must have the key 'images' and may have 'segmentation_masks', "
-            f"got keys {sorted(inputs)}."
+            "A dict input must have the key 'images' and may have 'segmentation_masks' and "
+            f"'bounding_boxes', got keys {sorted(inputs, key=str)}."
         )
-    return inputs["images"], inputs.get("segmentation_masks")
+    images, boxes = inputs["images"], inputs.get("bounding_boxes")
+    if "bounding_boxes" in inputs:
+        shape = tuple(images.shape) if hasattr(images, "shape") else np.shape(images)
+        boxes = check_bounding_boxes(boxes, shape, bounding_box_format)
+    return images, inputs.get("segmentation_masks"), boxes
+
+
+def _joined(inputs, images, masks, boxes):
+    """The outputs in the input's structure: a dict with the same keys, or the images."""
+    if not isinstance(inputs, dict):
+        return images
+    out = {"images": images, "segmentation_masks": masks, "bounding_boxes": boxes}
+    return {key: out[key] for key in inputs}
 
 
 def _adjust_values(images, params: dict, value_range):
@@ -310,9 +352,23 @@ def _adjust_values(images, params: dict, value_range):
     return images
 
 
+def _move_boxes(boxes: dict, matrices, height, width, fmt: str, single: bool) -> dict:
+    """Boxes through the images' matrices (None: unmoved), clipped, -1 labels where gone."""
+    xyxy = to_xyxy(boxes["boxes"], fmt, height, width)
+    labels = ops.convert_to_tensor(boxes["labels"])
+    xyxy, labels = (xyxy[None], labels[None]) if single else (xyxy, labels)
+    if matrices is not None:
+        xyxy = warp_boxes(xyxy, matrices)
+    xyxy, labels = clip_boxes(xyxy, labels, height, width)
+    moved = from_xyxy(xyxy, fmt, height, width)
+    return (
+        {"boxes": moved[0], "labels": labels[0]} if single else {"boxes": moved, "labels": labels}
+    )
+
+
 def _apply(inputs, params: dict, config: dict, dtype):
-    """GeneratorAugment.apply_parameters: one warp for images and masks, then the values."""
-    images, masks = _split(inputs)
+    """GeneratorAugment.apply_parameters: one matrix for images, masks and boxes, then values."""
+    images, masks, boxes = _split(inputs, config["bounding_box_format"])
     images = ops.cast(images, dtype)
     single = len(images.shape) == 3
     images = images[None] if single else images
@@ -322,6 +378,7 @@ def _apply(inputs, params: dict, config: dict, dtype):
         masks = masks[None] if single else masks
         masks = masks[..., None] if len(masks.shape) == 3 else masks
     shape = ops.shape(images)
+    matrices = None
     if any(params.get(key) is not None for key in GEOMETRIC_KEYS):
         matrices = generator_matrices(params, shape[1], shape[2])
         transform = ops.broadcast_to(ops.reshape(matrices, (-1, 9))[:, :8], (shape[0], 8))
@@ -332,11 +389,13 @@ def _apply(inputs, params: dict, config: dict, dtype):
             masks = ops.cast(warped, masks.dtype)
     images = _adjust_values(images, params, config["value_range"])
     images = images[0] if single else images
-    if masks is None:
-        return images
-    masks = masks[0] if single else masks
-    masks = masks[..., 0] if masks_rank == len(masks.shape) - 1 else masks
-    return {"images": images, "segmentation_masks": masks}
+    if masks is not None:
+        masks = masks[0] if single else masks
+        masks = masks[..., 0] if masks_rank == len(masks.shape) - 1 else masks
+    if boxes is not None:
+        fmt = config["bounding_box_format"]
+        boxes = _move_boxes(boxes, matrices, shape[1], shape[2], fmt, single)
+    return _joined(inputs, images, masks, boxes)
 
 
 def _warp(images, transform, interpolation, fill_mode, fill_value):
@@ -382,11 +441,16 @@ class GeneratorAugment(keras.layers.Layer):
         Multiply each image by one factor; clip to ``value_range`` (0, 255).
     channel_shift_range : float
         Add one value in ``[-r, r]``; clip to the image's minimum and maximum.
+    bounding_box_format : str or None
+        The format of ``"bounding_boxes"`` inputs, one of Keras' names
+        (``"xyxy"``, ``"xywh"``, ``"rel_xyxy"``, ...); needed to pass boxes.
     seed : int or None
         Same seed, same outputs, call after call.
 
     Inputs are channels-last images or batches, or a dict with
-    ``"images"`` and ``"segmentation_masks"`` (see the module's notes).
+    ``"images"`` and optionally ``"segmentation_masks"`` and
+    ``"bounding_boxes"`` (see the module's notes): the images, masks and boxes
+    of one sample get one draw.
 
     Examples
     --------
@@ -397,6 +461,15 @@ class GeneratorAugment(keras.layers.Layer):
     (4, 32, 32, 3)
     >>> bool(np.array_equal(layer(images, training=False), images.astype("float32")))
     True
+
+    Boxes get the images' draw (here a given one: a horizontal flip):
+
+    >>> boxes = {"boxes": np.array([[[2.0, 4.0, 10.0, 8.0]]]), "labels": np.array([[1]])}
+    >>> flip = GeneratorAugment(bounding_box_format="xyxy").apply_parameters(
+    ...     {"images": images[:1], "bounding_boxes": boxes}, {"flip_horizontal": 1.0}
+    ... )
+    >>> keras.ops.convert_to_numpy(flip["bounding_boxes"]["boxes"]).tolist()
+    [[[22.0, 4.0, 30.0, 8.0]]]
     """
 
     def __init__(
@@ -415,6 +488,7 @@ class GeneratorAugment(keras.layers.Layer):
         channel_shift_range: float = 0.0,
         interpolation: str = "bilinear",
         value_range=(0.0, 255.0),
+        bounding_box_format: str | None = None,
         seed: int | None = None,
         **kwargs,
     ):
@@ -467,12 +541,16 @@ class GeneratorAugment(keras.layers.Layer):
         return _apply(inputs, params, self._augment_config, self.compute_dtype)
 
     def call(self, inputs, training=True):
-        images, masks = _split(inputs)
-        if not training:
+        images, masks, boxes = _split(inputs, self.bounding_box_format)
+        if not training:  # the identity, in the types the training branch returns
             images = ops.cast(images, self.compute_dtype)
-            if masks is None:
-                return images
-            return {"images": images, "segmentation_masks": ops.convert_to_tensor(masks)}
+            masks = None if masks is None else ops.convert_to_tensor(masks)
+            if boxes is not None:
+                boxes = {
+                    "boxes": ops.cast(boxes["boxes"], "float32"),
+                    "labels": ops.convert_to_tensor(boxes["labels"]),
+                }
+            return _joined(inputs, images, masks, boxes)
         shape = ops.shape(images)
         batch = 1 if len(images.shape) == 3 else shape[0]
         return self.apply_parameters(inputs, self.draw_parameters(batch, shape[-3], shape[-2]))
@@ -523,7 +601,13 @@ def from_image_data_generator(generator, **kwargs) -> GeneratorAugment:
         raise ValueError(
             f"`interpolation_order` must be 0 (nearest) or 1 (bilinear) here, got {order}."
         )
-    layer_only = ("keep_aspect_ratio", "interpolation", "value_range", "seed")
+    layer_only = (
+        "keep_aspect_ratio",
+        "interpolation",
+        "value_range",
+        "bounding_box_format",
+        "seed",
+    )
     settings = {name: getattr(generator, name) for name in ARGUMENTS if name not in layer_only}
     settings["zoom_range"] = list(settings["zoom_range"])
     for name in ("horizontal_flip", "vertical_flip"):  # the generator takes any truthy value

@@ -50,11 +50,24 @@ def test_every_toc_entry_exists():
 
 def test_config_executes_everything_and_uses_the_same_repository():
     execute = CONFIG["execute"]
-    assert execute["execute_notebooks"] == "force"
+    # make book: only changed notebooks (cache); make book-fresh (CI) empties _build, cache
+    # included, so every notebook runs; nothing is ever excluded from execution
+    assert execute["execute_notebooks"] == "cache"
+    assert not execute.get("cache"), "the cache must live in _build, which book-fresh empties"
+    makefile = (ROOT / "Makefile").read_text()
+    fresh = makefile.split("\nbook-fresh:", 1)[1].split("\n\n", 1)[0]
+    assert "rm -rf _build" in fresh and "$(MAKE) book" in fresh
     assert not execute.get("exclude_patterns")
     assert execute.get("allow_errors", False) is False
     assert CONFIG["repository"]["url"] == REPO_URL
     assert "colab_url" in CONFIG["launch_buttons"]
+
+
+def test_every_page_offers_its_source_for_download():
+    # merged into Jupyter Book's theme options, not replacing them (its repository buttons)
+    assert CONFIG["sphinx"]["recursive_update"] is True
+    assert CONFIG["sphinx"]["config"]["html_theme_options"]["use_download_button"] is True
+    assert "no download button" in (ROOT / "tools" / "check_book.py").read_text()
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

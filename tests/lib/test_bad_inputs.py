@@ -36,6 +36,15 @@ def _idg_flow(**kwargs):
     return tl.get_image_data_generator()().flow(BATCH, np.arange(4), **kwargs)
 
 
+def _boxes(shape=(4, 2, 4), labels=None, dtype=np.int32) -> dict:
+    """A ``"bounding_boxes"`` input: zero boxes of ``shape``, labels ``shape[:-1]`` (or given)."""
+    return {"boxes": np.zeros(shape, np.float32), "labels": np.zeros(labels or shape[:-1], dtype)}
+
+
+def _box_layer():
+    return tl.GeneratorAugment(rotation_range=10, bounding_box_format="xyxy")
+
+
 def rows(*table):
     """``(id, exception type, "word|word", call)`` rows as pytest parameters."""
     return [pytest.param(call, error, words.split("|"), id=id) for id, error, words, call in table]
@@ -655,6 +664,68 @@ LAYER_AND_MORE = rows(
         lambda t: tl.GeneratorAugment(horizontal_flip="yes"),
     ),
     ("layer-from-int", TypeError, "`generator`|int", lambda t: tl.from_image_data_generator(5)),
+    (
+        "layer-box-format",
+        ValueError,
+        "`bounding_box_format`|'xyzw'",
+        lambda t: tl.GeneratorAugment(bounding_box_format="xyzw"),
+    ),
+    (
+        "layer-boxes-no-format",
+        ValueError,
+        "`bounding_box_format`|None",
+        lambda t: tl.GeneratorAugment()({"images": BATCH, "bounding_boxes": _boxes()}),
+    ),
+    (
+        "layer-boxes-keys",
+        ValueError,
+        "`inputs['bounding_boxes']`|'boxes'|['classes']",
+        lambda t: _box_layer()({"images": BATCH, "bounding_boxes": {"classes": 1}}),
+    ),
+    (
+        "layer-boxes-shape",
+        ValueError,
+        "`inputs['bounding_boxes']['boxes']`|(4, 2, 5)|(4, 8, 8, 3)",
+        lambda t: _box_layer()({"images": BATCH, "bounding_boxes": _boxes((4, 2, 5))}),
+    ),
+    (
+        "layer-boxes-one-image",
+        ValueError,
+        "`inputs['bounding_boxes']['boxes']`|(4, 2, 4)|one image",
+        lambda t: _box_layer()({"images": IMG, "bounding_boxes": _boxes()}),
+    ),
+    (
+        "layer-boxes-count",
+        ValueError,
+        "`inputs['bounding_boxes']['boxes']`|3 for 4 images",
+        lambda t: _box_layer()({"images": BATCH, "bounding_boxes": _boxes((3, 2, 4), (3, 2))}),
+    ),
+    (
+        "layer-boxes-labels",
+        ValueError,
+        "`inputs['bounding_boxes']['labels']`|(4, 2)|(4, 3)",
+        lambda t: _box_layer()({"images": BATCH, "bounding_boxes": _boxes(labels=(4, 3))}),
+    ),
+    (
+        "layer-boxes-unsigned",
+        ValueError,
+        "`inputs['bounding_boxes']['labels']`|-1|uint8",
+        lambda t: _box_layer()({"images": BATCH, "bounding_boxes": _boxes(dtype=np.uint8)}),
+    ),
+    (
+        "layer-boxes-ragged",
+        ValueError,
+        "`inputs['bounding_boxes']['boxes']`|ragged",
+        lambda t: _box_layer()(
+            {"images": IMG, "bounding_boxes": {"boxes": [[1, 2, 3, 4], [1]], "labels": [0, 1]}}
+        ),
+    ),
+    (
+        "layer-boxes-type",
+        ValueError,
+        "`inputs['bounding_boxes']['labels']`|str",
+        lambda t: _box_layer()({"images": BATCH, "bounding_boxes": {**_boxes(), "labels": "a"}}),
+    ),
     ("matrices-height", ValueError, "`height`|0", lambda t: tl.generator_matrices({}, 0, 4)),
     ("matrices-width", TypeError, "`width`|2.5", lambda t: tl.generator_matrices({}, 4, 2.5)),
     (

@@ -1,7 +1,8 @@
 """Tests of tutorial_lib.generator_augment: ImageDataGenerator's arguments as one fused Keras layer.
 
 The module runs under the backend in KERAS_BACKEND (TensorFlow by default);
-``test_the_same_tests_pass_on_jax`` runs it again in a subprocess on JAX.
+``test_the_same_tests_pass_on_jax`` runs it again in a subprocess on JAX, together with
+test_generator_augment_boxes.py (bounding boxes).
 """
 
 import os
@@ -434,7 +435,7 @@ def test_dict_input_must_use_the_keras_keys():
 
 
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="started once, from the TensorFlow run")
-def test_the_same_tests_pass_on_jax():
+def test_the_same_tests_pass_on_jax():  # this file and the boxes' one
     env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [
@@ -442,6 +443,7 @@ def test_the_same_tests_pass_on_jax():
             "-m",
             "pytest",
             __file__,
+            str(Path(__file__).with_name("test_generator_augment_boxes.py")),
             "-q",
             "-p",
             "no:randomly",
