@@ -279,6 +279,13 @@ def _check_targets(boxes, keypoints, box_labels, has_mask: bool, where: str = ""
 _TARGETS = ("boxes", "keypoints", "box_labels")
 
 
+def _checked_batch(images, masks):
+    """A batch of images and its masks (or None), checked."""
+    if masks is None:
+        return check_batch(images, "images"), None
+    return check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
+
+
 def _per_image(values, n: int, name: str) -> list:
     """``values`` (None, or one entry per image of a batch) as a list of ``n`` entries."""
     if values is None:
@@ -711,12 +718,8 @@ class PairedAugmenter:
         >>> [len(b) for b in out.boxes], out.mask is None
         ([1, 0, 0], True)
         """
-        if masks is None:
-            imgs, msks = check_batch(images, "images"), None
-        else:
-            imgs, msks = check_image_mask_pair(
-                images, masks, batch=True, image_name="images", mask_name="masks"
-            )
+        imgs, msks = _checked_batch(images, masks)
+        if msks is not None:
             self._check_mask_fill(msks.dtype)
         n, h, w = imgs.shape[:3]
         per_image = [
@@ -844,12 +847,7 @@ class PairedBatchIterator(KerasDatasetMixin):
         keypoints=None,
         box_labels=None,
     ):
-        if masks is None:
-            imgs, msks = check_batch(images, "images"), None
-        else:
-            imgs, msks = check_image_mask_pair(
-                images, masks, batch=True, image_name="images", mask_name="masks"
-            )
+        imgs, msks = _checked_batch(images, masks)
         n, has_mask = len(imgs), msks is not None
         given = dict(zip(_TARGETS, (boxes, keypoints, box_labels)))
         given = {name: _per_image(v, n, name) for name, v in given.items() if v is not None}

@@ -7,29 +7,15 @@ column ``c`` spans ``[c, c + 1)``); keypoints are at pixel CENTRES (pixel ``(r, 
 """
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_paired import BACKENDS  # numpy, and opencv where cv2 imports
 
 import tutorial_lib as tl
 from tutorial_lib import AugmentedSample, PairedAugmenter, PairParams
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
-try:
-    import cv2
-except ImportError:  # the development requirements install opencv-python-headless
-    cv2 = None
-
-BACKENDS = pytest.mark.parametrize(
-    "backend",
-    [
-        "numpy",
-        pytest.param(
-            "opencv", marks=pytest.mark.skipif(cv2 is None, reason="OpenCV is not installed")
-        ),
-    ],
-)
 #: How far OpenCV's sampling positions may be from SciPy's (float32, or 1/1024 pixel steps):
 #: a pixel centre may sit this far outside the box that contains it exactly.
 SLACK = {"numpy": 1e-9, "opencv": 1.0 / 32}
