@@ -17,6 +17,7 @@ Examples
 """
 
 from .batches import count_batches, iter_image_batches
+from .boxes import box_iou, boxes_from_mask, loose_box_iou
 from .compat import get_image_data_generator, quiet_tensorflow, versions
 from .crop import (
     RandomCropIterator,
@@ -39,7 +40,13 @@ from .datasets import (
     make_shapes,
 )
 from .image_folder import FolderReport, verify_image_folder, write_image_folder
-from .paired import PairedAugmenter, PairedBatchIterator, PairParams, check_image_mask_pair
+from .paired import (
+    AugmentedSample,
+    PairedAugmenter,
+    PairedBatchIterator,
+    PairParams,
+    check_image_mask_pair,
+)
 from .plotting import show_before_after, show_grid, show_mask_overlay, to_displayable
 from .saving import save_augmented
 from .seeding import set_seed
@@ -85,7 +92,8 @@ __all__ = [
     "show_grid",
     "show_mask_overlay",
     "to_displayable",
-    # crops and image + mask pairs
+    # crops, image + mask pairs and their boxes and keypoints
+    "AugmentedSample",
     "PairParams",
     "PairedAugmenter",
     "PairedBatchIterator",
@@ -95,6 +103,9 @@ __all__ = [
     "paired_random_crop",
     "random_crop",
     "random_crop_batch",
+    "box_iou",
+    "boxes_from_mask",
+    "loose_box_iou",
     # value transforms
     "compose",
     "erode",

@@ -23,6 +23,17 @@ tutorial_lib[fast]`` adds it, Colab has it already), otherwise with NumPy. The t
 agree closely (``backend`` in :class:`PairedAugmenter` says how closely). TensorFlow is
 not needed (:class:`PairedBatchIterator` becomes a ``keras.utils.PyDataset`` when Keras is
 installed, for ``model.fit``).
+
+Boxes and keypoints (detection, pose) follow the same draw: ``augment(image, mask, seed=s,
+boxes=..., keypoints=...)`` returns an :class:`AugmentedSample`. Boxes are ``(n, 4)`` float arrays
+``x_min, y_min, x_max, y_max`` in pixel-EDGE coordinates (pixel column ``c`` covers ``[c, c + 1)``,
+so a box over the whole ``H x W`` picture is ``[0, 0, W, H]``); keypoints are ``(k, 2)`` arrays
+``x, y`` at pixel CENTRES (pixel ``(row r, col c)`` is the keypoint ``(c, r)``). A box goes through
+its four corners to the box enclosing them (loose under rotation: pass ``box_labels`` with a mask
+to tighten it from the mask), is clipped to the output and dropped when its visible fraction falls
+below ``min_visibility`` or its visible area to 0; ``box_indices`` says which input boxes are left.
+A keypoint that leaves the picture becomes ``(NaN, NaN)`` (its row stays, so keypoint ``j`` is
+always row ``j``).
 """
 
 from __future__ import annotations
@@ -39,16 +50,33 @@ from ._checks import (
     check_batch_size,
     check_bool,
     check_fits,
+    check_fraction,
     check_image,
     check_nonnegative_int,
     check_number,
     check_positive_int,
+    check_sequence_length,
     check_size,
 )
 from ._keras_dataset import KerasDatasetMixin, batch_index, batch_rng, draw_entropy, epoch_order
 from ._resample import FILL_MODES, Scratch, resolve_backend, warp_pair
+from ._targets import (
+    check_box_labels,
+    check_boxes,
+    check_keypoints,
+    forward_map,
+    tight_boxes,
+    transform_boxes,
+    transform_keypoints,
+)
 
-__all__ = ["PairParams", "PairedAugmenter", "PairedBatchIterator", "check_image_mask_pair"]
+__all__ = [
+    "AugmentedSample",
+    "PairParams",
+    "PairedAugmenter",
+    "PairedBatchIterator",
+    "check_image_mask_pair",
+]
 
 
 def _check_mask_dtype(mask: np.ndarray, name: str) -> None:
@@ -180,6 +208,91 @@ class PairParams:
         check_nonnegative_int(self.crop_left, "crop_left")
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class AugmentedSample:
+    """What :meth:`PairedAugmenter.augment` returns: every target moved by ONE draw.
+
+    Attributes
+    ----------
+    image : ndarray
+        The augmented image (a batch ``(N, H, W[, C])`` from :meth:`PairedAugmenter.augment_batch`).
+    mask : ndarray or None
+        The augmented mask (masks for a batch); None when no mask was given.
+    boxes : ndarray or None
+        ``(m, 4)`` boxes left in the picture, pixel-edge ``x_min, y_min, x_max, y_max``; for a
+        batch, a list with one such array per image. None when no boxes were given.
+    keypoints : ndarray or None
+        ``(k, 2)`` keypoints ``x, y`` at pixel centres, ``(NaN, NaN)`` for those that left the
+        picture (rows kept in order); a list for a batch. None when none were given.
+    box_indices : ndarray or None
+        ``(m,)`` indices of the input boxes that are left, in order: ``boxes[i]`` comes from input
+        box ``box_indices[i]`` (pick their class labels with ``labels[box_indices]``); a list for
+        a batch.
+
+    Notes
+    -----
+    It unpacks, indexes and iterates as the pair ``(image, mask)`` that ``augment`` returned
+    before boxes and keypoints existed, so ``image, mask = aug.augment(img, m, seed=0)`` works.
+
+    Examples
+    --------
+    >>> out = AugmentedSample(np.zeros((2, 2)), np.ones((2, 2), np.uint8))
+    >>> image, mask = out
+    >>> int(mask.sum()), out[0].shape, len(out), out.boxes is None
+    (4, (2, 2), 2, True)
+    """
+
+    image: np.ndarray
+    mask: np.ndarray | None = None
+    boxes: np.ndarray | list | None = None
+    keypoints: np.ndarray | list | None = None
+    box_indices: np.ndarray | list | None = None
+
+    def __iter__(self):
+        yield self.image
+        yield self.mask
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index):
+        return (self.image, self.mask)[index]
+
+
+def _check_targets(boxes, keypoints, box_labels, has_mask: bool, where: str = ""):
+    """Checked ``(boxes, keypoints, box_labels)``: arrays or None (``where`` names an image of a
+    batch in the messages, e.g. ``"[3]"``)."""
+    if boxes is not None:
+        boxes = check_boxes(boxes, f"boxes{where}")
+    if keypoints is not None:
+        keypoints = check_keypoints(keypoints, f"keypoints{where}")
+    if box_labels is not None:
+        if boxes is None or not has_mask:
+            raise ValueError(
+                f"`box_labels{where}` tightens boxes from the mask: it needs `boxes` and a mask, "
+                f"got {'no boxes' if boxes is None else 'no mask'}."
+            )
+        box_labels = check_box_labels(box_labels, len(boxes), f"box_labels{where}")
+    return boxes, keypoints, box_labels
+
+
+_TARGETS = ("boxes", "keypoints", "box_labels")
+
+
+def _checked_batch(images, masks):
+    """A batch of images and its masks (or None), checked."""
+    if masks is None:
+        return check_batch(images, "images"), None
+    return check_image_mask_pair(images, masks, batch=True, image_name="images", mask_name="masks")
+
+
+def _per_image(values, n: int, name: str) -> list:
+    """``values`` (None, or one entry per image of a batch) as a list of ``n`` entries."""
+    if values is None:
+        return [None] * n
+    return check_sequence_length(values, n, name, "image")
+
+
 class PairedAugmenter:
     """Random geometric augmentation applied identically to an image and its mask.
 
@@ -228,6 +341,10 @@ class PairedAugmenter:
         beside Colab's ``opencv-python`` (two wheels providing ``cv2`` break it).
         ``fill_mode="wrap"`` (SciPy's period ``n - 1``, which OpenCV has no mode for) and
         ``interpolation_order`` 2 to 5 (SciPy) run the same code with either backend.
+    min_visibility : float
+        In ``[0, 1]``: a box is dropped when the fraction of its transformed (enclosing) box left
+        inside the output falls below this; always when no area is left (the default, 0, drops
+        only those).
 
     Examples
     --------
@@ -240,6 +357,14 @@ class PairedAugmenter:
     True
     >>> PairedAugmenter(backend="numpy").backend
     'numpy'
+
+    Boxes and keypoints follow the same draw (a box over pixel column 0 of a 32-wide picture
+    ends up over column 31 when the picture is flipped):
+
+    >>> flip = PairedAugmenter(horizontal_flip=True)
+    >>> out = flip.augment(images[0], seed=2, boxes=[[0, 4, 1, 6]], keypoints=[[0, 5]])
+    >>> out.boxes.tolist(), out.keypoints.tolist(), out.box_indices.tolist()
+    ([[31.0, 4.0, 32.0, 6.0]], [[31.0, 5.0]], [0])
     """
 
     def __init__(
@@ -258,6 +383,7 @@ class PairedAugmenter:
         mask_fill: int = 0,
         keep_aspect_ratio: bool = False,
         backend: str = "auto",
+        min_visibility: float = 0.0,
     ):
         self.rotation_range = _range_pair(rotation_range, "rotation_range")[1]
         self.width_shift_range = _range_pair(width_shift_range, "width_shift_range")[1]
@@ -288,6 +414,7 @@ class PairedAugmenter:
             raise ValueError(f"`mask_fill` must be an integer label, got {mask_fill!r}.")
         self.mask_fill = int(mask_fill)
         self.backend = resolve_backend(backend)
+        self.min_visibility = check_fraction(min_visibility, "min_visibility")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -355,7 +482,12 @@ class PairedAugmenter:
         h, w = p.height, p.width
         oh, ow = self.crop_size if self.crop_size is not None else (h, w)
         theta, shear = math.radians(p.rotation), math.radians(p.shear)
-        c, s = math.cos(theta), math.sin(theta)
+        # whole quarter turns exactly: cos(90 degrees) is 6e-17 in floating point, which would
+        # put the sampling positions of a border row a hair outside the picture (filled)
+        c, s = (
+            float(round(v)) if abs(v - round(v)) < 1e-12 else v
+            for v in (math.cos(theta), math.sin(theta))
+        )
         sh_s, sh_c = math.sin(shear), math.cos(shear)
         # A = [[c, -s], [s, c]] @ [[1, -sh_s], [0, sh_c]] @ diag(zoom_y, zoom_x)
         a = (
@@ -410,14 +542,18 @@ class PairedAugmenter:
             raise ValueError(f"`mask_fill` {self.mask_fill} does not fit the mask dtype {dtype}.")
 
     # -- applying ------------------------------------------------------------
-    def apply(self, image, mask, params: PairParams):
-        """Apply given ``params`` (from :meth:`random_params`) to one image and its mask.
+    def apply(
+        self, image, mask, params: PairParams, *, boxes=None, keypoints=None, box_labels=None
+    ) -> AugmentedSample:
+        """Apply given ``params`` (from :meth:`random_params`) to one image, its mask (or None)
+        and its boxes and keypoints (see :meth:`augment`).
 
         Returns
         -------
-        (ndarray, ndarray)
-            New arrays; the image keeps its dtype (integers are rounded and
-            clipped to the dtype's range), the mask its dtype and shape convention.
+        AugmentedSample
+            New arrays; the image keeps its dtype (integers are rounded and clipped to the
+            dtype's range), the mask its dtype and shape convention. Unpacks as
+            ``(image, mask)``.
 
         Raises
         ------
@@ -436,16 +572,32 @@ class PairedAugmenter:
         ...
         ValueError: `params` were drawn for a 16x20 image, but the image is 8x20: ...
         """
-        img, msk = check_image_mask_pair(image, mask)
+        img, msk = self._checked(image, mask)
+        targets = _check_targets(boxes, keypoints, box_labels, msk is not None)
         self._check_params(params, img.shape)
-        self._check_mask_fill(msk.dtype)
-        return self._warp(img, msk, params, Scratch())
+        return self._sample(img, msk, params, Scratch(), *targets)
 
-    def _warp(self, img, msk, params: PairParams, scratch: Scratch, out=None):
+    def _checked(self, image, mask):
+        """The image and mask (or None) checked, the mask's dtype against ``mask_fill``."""
+        if mask is None:
+            return check_image(image, "image"), None
+        img, msk = check_image_mask_pair(image, mask)
+        self._check_mask_fill(msk.dtype)
+        return img, msk
+
+    def _sample(self, img, msk, params, scratch, boxes, keypoints, box_labels, out=None):
+        """The warp of ``img`` and ``msk`` (or None) and the targets moved with it."""
         matrix, offset, out_shape = self._matrix(params)
-        return warp_pair(
+        if out is None:
+            out = (np.empty(out_shape + img.shape[2:], img.dtype), None)
+        labels, out_labels = msk, out[1]
+        if msk is None:  # the warp moves labels too: a small stand-in, dropped afterwards
+            labels, out_labels = np.zeros(img.shape[:2], np.uint8), np.empty(out_shape, np.uint8)
+        elif out_labels is None:
+            out_labels = np.empty(out_shape + msk.shape[2:], msk.dtype)
+        warp_pair(
             img,
-            msk,
+            labels,
             matrix,
             offset,
             out_shape,
@@ -455,44 +607,106 @@ class PairedAugmenter:
             label_fill=self.mask_fill,
             backend=self.backend,
             scratch=scratch,
-            out=out,
+            out=(out[0], out_labels),
         )
+        out_mask = None if msk is None else out_labels
+        moved = self._move_targets(
+            matrix, offset, out_shape, out_mask, boxes, keypoints, box_labels
+        )
+        return AugmentedSample(out[0], out_mask, *moved)
 
-    def augment(self, image, mask, seed=None):
-        """Draw ONE set of parameters and apply it to ``image`` and ``mask``.
+    def _move_targets(self, matrix, offset, out_shape, out_mask, boxes, keypoints, box_labels):
+        """``(boxes, keypoints, box_indices)`` moved by the warp's map (None where not given)."""
+        if boxes is None and keypoints is None:
+            return None, None, None
+        a, b = forward_map(matrix, offset)
+        moved = indices = points = None
+        if boxes is not None:
+            moved, visibility = transform_boxes(boxes, a, b, out_shape)
+            keep = (visibility > 0) & (visibility >= self.min_visibility)
+            indices, moved = np.flatnonzero(keep), moved[keep]
+            if box_labels is not None:  # the tight box of the box's label inside its corner box
+                tight = tight_boxes(out_mask, box_labels[indices], within=moved)
+                found = ~np.isnan(tight[:, 0])
+                indices, moved = indices[found], tight[found]
+        if keypoints is not None:
+            points = transform_keypoints(keypoints, a, b, out_shape)
+        return moved, points, indices
+
+    def augment(
+        self, image, mask=None, seed=None, *, boxes=None, keypoints=None, box_labels=None
+    ) -> AugmentedSample:
+        """Draw ONE set of parameters and apply it to ``image`` and every target given.
 
         Parameters
         ----------
         image : array_like
             ``(H, W)`` or ``(H, W, C)``, any dtype and number of channels.
-        mask : array_like
+        mask : array_like, optional
             ``(H, W)`` or ``(H, W, 1)`` integer (or bool) labels.
         seed : None, int or numpy.random.Generator
-            Same seed, same bytes.
+            Same seed, same bytes (and the same draw with or without targets).
+        boxes : array_like, optional
+            ``(n, 4)`` ``x_min, y_min, x_max, y_max`` in pixel-EDGE coordinates (a box over
+            pixel ``(0, 0)`` only is ``[0, 0, 1, 1]``). Each goes through its four corners to the
+            enclosing box, clipped to the output; dropped when its visible fraction is below
+            ``min_visibility`` or its visible area is 0.
+        keypoints : array_like, optional
+            ``(k, 2)`` ``x, y`` at pixel CENTRES (pixel ``(row r, col c)`` is ``(c, r)``).
+            Those that leave the picture become ``(NaN, NaN)``; NaN input stays NaN.
+        box_labels : array_like of int, optional
+            With ``boxes`` and ``mask``: the mask label of each box's object. Each kept box is
+            then replaced by the tight box of the output mask's pixels of that label whose
+            centres lie in its corner box (so two objects with one label stay apart), and
+            dropped when none is left. Fixes the loose boxes that rotation gives.
 
         Returns
         -------
-        (ndarray, ndarray)
-        """
-        img, msk = check_image_mask_pair(image, mask)
-        self._check_mask_fill(msk.dtype)
-        return self._warp(img, msk, self.random_params(img.shape, seed), Scratch())
+        AugmentedSample
+            ``.image``, ``.mask``, ``.boxes``, ``.keypoints``, ``.box_indices`` (None for the
+            targets not given); unpacks as ``image, mask = aug.augment(img, m, seed=0)``.
 
-    def augment_batch(self, images, masks, seed=None):
-        """Augment each pair of a batch with its own random draw.
+        Examples
+        --------
+        >>> img = np.zeros((20, 20), np.uint8); yy, xx = np.mgrid[:20, :20]
+        >>> m = ((yy - 9.5) ** 2 + (xx - 9.5) ** 2 < 36).astype(np.uint8)  # box [4, 4, 16, 16]
+        >>> aug = PairedAugmenter(rotation_range=45, min_visibility=0.5)
+        >>> round(aug.random_params(img.shape, seed=4).rotation, 1)  # the draw for seed 4
+        39.9
+        >>> out = aug.augment(img, m, seed=4, boxes=[[4, 4, 16, 16], [0, 0, 3, 3]])
+        >>> out.box_indices.tolist()  # the corner box is mostly rotated out of the picture
+        [0]
+        >>> np.round(out.boxes, 2).tolist()  # loose: the rotated box's enclosing box
+        [[1.55, 1.55, 18.45, 18.45]]
+        >>> aug.augment(img, m, seed=4, boxes=[[4, 4, 16, 16]], box_labels=[1]).boxes.tolist()
+        [[4.0, 4.0, 16.0, 16.0]]
+        """
+        img, msk = self._checked(image, mask)
+        targets = _check_targets(boxes, keypoints, box_labels, msk is not None)
+        return self._sample(img, msk, self.random_params(img.shape, seed), Scratch(), *targets)
+
+    def augment_batch(
+        self, images, masks=None, seed=None, *, boxes=None, keypoints=None, box_labels=None
+    ) -> AugmentedSample:
+        """Augment each image of a batch, and its targets, with its own random draw.
 
         Parameters
         ----------
         images : array_like
             ``(N, H, W[, C])``.
-        masks : array_like
+        masks : array_like, optional
             ``(N, H, W[, 1])`` integer labels.
         seed : None, int or numpy.random.Generator
+        boxes, keypoints, box_labels : sequence, optional
+            One entry per image (ragged: each image has its own number of boxes and keypoints),
+            each as in :meth:`augment`.
 
         Returns
         -------
-        (ndarray, ndarray)
-            ``(N, H', W'[, C])`` images and ``(N, H', W'[, 1])`` masks.
+        AugmentedSample
+            ``(N, H', W'[, C])`` images and ``(N, H', W'[, 1])`` masks; ``boxes``,
+            ``keypoints`` and ``box_indices`` are lists with one array per image. Unpacks as
+            ``images, masks``.
 
         Examples
         --------
@@ -500,34 +714,80 @@ class PairedAugmenter:
         >>> xa, ya = PairedAugmenter(rotation_range=45).augment_batch(x, y, seed=0)
         >>> xa.shape, ya.dtype, sorted(np.unique(ya).tolist())
         ((3, 16, 16, 4), dtype('int64'), [0, 1])
+        >>> out = PairedAugmenter().augment_batch(x, boxes=[[[0, 0, 4, 4]], [], []], seed=0)
+        >>> [len(b) for b in out.boxes], out.mask is None
+        ([1, 0, 0], True)
         """
-        imgs, msks = check_image_mask_pair(
-            images, masks, batch=True, image_name="images", mask_name="masks"
-        )
-        self._check_mask_fill(msks.dtype)
-        rng = as_generator(seed)
-        scratch = Scratch()  # reused by every pair of the batch
+        imgs, msks = _checked_batch(images, masks)
+        if msks is not None:
+            self._check_mask_fill(msks.dtype)
         n, h, w = imgs.shape[:3]
+        per_image = [
+            _per_image(values, n, name)
+            for values, name in (
+                (boxes, "boxes"),
+                (keypoints, "keypoints"),
+                (box_labels, "box_labels"),
+            )
+        ]
+        targets = [
+            _check_targets(*given, msks is not None, f"[{k}]")
+            for k, given in enumerate(zip(*per_image))
+        ]
+        rng = as_generator(seed)
+        scratch = Scratch()  # reused by every image of the batch
         out_hw = self.crop_size if self.crop_size is not None else (h, w)
         out_images = np.empty((n,) + out_hw + imgs.shape[3:], imgs.dtype)
-        out_masks = np.empty((n,) + out_hw + msks.shape[3:], msks.dtype)
-        for k in range(n):  # each pair resampled straight into its slot of the batch
+        out_masks = None if msks is None else np.empty((n,) + out_hw + msks.shape[3:], msks.dtype)
+        samples = []
+        for k in range(n):  # each image resampled straight into its slot of the batch
             params = self.random_params((h, w), rng)
-            self._warp(imgs[k], msks[k], params, scratch, out=(out_images[k], out_masks[k]))
-        return out_images, out_masks
+            slots = (out_images[k], None if out_masks is None else out_masks[k])
+            msk = None if msks is None else msks[k]
+            samples.append(self._sample(imgs[k], msk, params, scratch, *targets[k], out=slots))
+
+        def gathered(field, given):
+            return None if given is None else [getattr(s, field) for s in samples]
+
+        return AugmentedSample(
+            out_images,
+            out_masks,
+            gathered("boxes", boxes),
+            gathered("keypoints", keypoints),
+            gathered("box_indices", boxes),
+        )
 
     def flow(
-        self, images, masks, batch_size: int = 32, shuffle: bool = True, seed=None
+        self,
+        images,
+        masks=None,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed=None,
+        *,
+        boxes=None,
+        keypoints=None,
+        box_labels=None,
     ) -> PairedBatchIterator:
-        """Batches of augmented ``(images, masks)`` for ``model.fit``; see
+        """Batches of augmented ``(images, masks)`` for ``model.fit``, or of
+        :class:`AugmentedSample` when boxes or keypoints are given; see
         :class:`PairedBatchIterator`."""
         return PairedBatchIterator(
-            images, masks, self, batch_size=batch_size, shuffle=shuffle, seed=seed
+            images,
+            masks,
+            self,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            boxes=boxes,
+            keypoints=keypoints,
+            box_labels=box_labels,
         )
 
 
 class PairedBatchIterator(KerasDatasetMixin):
-    """Shuffled batches of ``(images, masks)``, each pair augmented with one random draw.
+    """Shuffled batches of ``(images, masks)``, each pair augmented with one random draw (and
+    of :class:`AugmentedSample` with the boxes and keypoints, when given).
 
     ``len()`` is ``ceil(n / batch_size)`` (the last batch may be smaller), the
     order is reshuffled after every epoch, and batch ``i`` of epoch ``e``
@@ -540,7 +800,7 @@ class PairedBatchIterator(KerasDatasetMixin):
     ----------
     images : array_like
         ``(N, H, W[, C])``.
-    masks : array_like
+    masks : array_like or None
         ``(N, H, W[, 1])`` integer labels.
     augmenter : PairedAugmenter or None
         ``None`` yields the pairs unchanged (validation data).
@@ -549,6 +809,13 @@ class PairedBatchIterator(KerasDatasetMixin):
     shuffle : bool
         A new order every epoch (fixed when the iterator is created).
     seed : None, int or numpy.random.Generator
+    boxes, keypoints, box_labels : sequence, optional
+        One entry per image, as in :meth:`PairedAugmenter.augment_batch`. With any of them a
+        batch is an :class:`AugmentedSample` (lists of boxes, keypoints and ``box_indices`` into
+        each image's own boxes), which still unpacks as ``images, masks``; turn it into what your
+        detector's ``fit`` takes (e.g. Keras' ``{"boxes", "labels"}`` padded with -1) in a
+        ``PyDataset`` of your own. Without them a batch is the tuple ``(images, masks)``, as
+        ``model.fit`` expects.
 
     Notes
     -----
@@ -561,6 +828,10 @@ class PairedBatchIterator(KerasDatasetMixin):
     >>> it = PairedBatchIterator(x, y, PairedAugmenter(horizontal_flip=True), batch_size=4, seed=0)
     >>> len(it), [b[0].shape[0] for b in it]
     (3, [4, 4, 2])
+    >>> boxes = [[[0, 0, 8, 8]]] * 10  # one box per image
+    >>> batch = PairedAugmenter().flow(x, None, batch_size=4, boxes=boxes, seed=0)[2]
+    >>> batch.image.shape, [b.tolist() for b in batch.boxes], batch.mask is None
+    ((2, 16, 16, 3), [[[0.0, 0.0, 8.0, 8.0]], [[0.0, 0.0, 8.0, 8.0]]], True)
     """
 
     def __init__(
@@ -571,10 +842,24 @@ class PairedBatchIterator(KerasDatasetMixin):
         batch_size: int = 32,
         shuffle: bool = True,
         seed=None,
+        *,
+        boxes=None,
+        keypoints=None,
+        box_labels=None,
     ):
-        imgs, msks = check_image_mask_pair(
-            images, masks, batch=True, image_name="images", mask_name="masks"
-        )
+        imgs, msks = _checked_batch(images, masks)
+        n, has_mask = len(imgs), msks is not None
+        given = dict(zip(_TARGETS, (boxes, keypoints, box_labels)))
+        given = {name: _per_image(v, n, name) for name, v in given.items() if v is not None}
+        checked = [  # bad targets are refused now, not in the middle of an epoch
+            _check_targets(
+                *(given.get(name, [None] * n)[k] for name in _TARGETS), has_mask, f"[{k}]"
+            )
+            for k in range(n)
+        ]
+        self._targets = {  # name -> one checked array per image
+            name: [c[j] for c in checked] for j, name in enumerate(_TARGETS) if name in given
+        }
         if augmenter is not None and not isinstance(augmenter, PairedAugmenter):
             raise ValueError(
                 f"`augmenter` must be a PairedAugmenter or None, got {type(augmenter).__name__}."
@@ -623,10 +908,19 @@ class PairedBatchIterator(KerasDatasetMixin):
         index = batch_index(index, len(self))
         epoch, order = self._epoch_and_order
         idx = order[index * self.batch_size : (index + 1) * self.batch_size]
-        x, y = self.images[idx], self.masks[idx]
+        x = self.images[idx]
+        y = None if self.masks is None else self.masks[idx]
+        targets = {name: [values[i] for i in idx] for name, values in self._targets.items()}
         if self.augmenter is None:
-            return x, y
-        return self.augmenter.augment_batch(x, y, seed=batch_rng(self._entropy, epoch, index, 1))
+            if not targets:
+                return x, y
+            boxes = targets.get("boxes")
+            indices = None if boxes is None else [np.arange(len(b)) for b in boxes]
+            copies = {k: [v.copy() for v in values] for k, values in targets.items()}
+            return AugmentedSample(x, y, copies.get("boxes"), copies.get("keypoints"), indices)
+        rng = batch_rng(self._entropy, epoch, index, 1)
+        out = self.augmenter.augment_batch(x, y, seed=rng, **targets)
+        return out if targets else (out.image, out.mask)
 
     def on_epoch_end(self) -> None:
         """Called by Keras after each epoch: next epoch, new order and new draws."""

@@ -872,9 +872,124 @@ TTA = rows(
     ),
 )
 
+TARGETS = rows(
+    (
+        "boxes-shape",
+        ValueError,
+        "`boxes`|(2, 3)|(n, 4)",
+        lambda t: tl.PairedAugmenter().augment(IMG, boxes=np.zeros((2, 3))),
+    ),
+    (
+        "boxes-x-order",
+        ValueError,
+        "`boxes`|x_max < x_min|[5.0, 0.0, 2.0, 1.0]",
+        lambda t: tl.PairedAugmenter().augment(IMG, boxes=[[5, 0, 2, 1]]),
+    ),
+    (
+        "boxes-y-order",
+        ValueError,
+        "`boxes`|y_max < y_min",
+        lambda t: tl.PairedAugmenter().augment(IMG, boxes=[[0, 3, 2, 1]]),
+    ),
+    (
+        "boxes-nan",
+        ValueError,
+        "`boxes`|nan|finite",
+        lambda t: tl.PairedAugmenter().augment(IMG, boxes=[[0, 0, np.nan, 1]]),
+    ),
+    (
+        "boxes-text",
+        ValueError,
+        "`boxes`|str|numeric",
+        lambda t: tl.PairedAugmenter().augment(IMG, boxes="0 0 1 1"),
+    ),
+    (
+        "keypoints-shape",
+        ValueError,
+        "`keypoints`|(3,)|(k, 2)",
+        lambda t: tl.PairedAugmenter().augment(IMG, keypoints=[1, 2, 3]),
+    ),
+    (
+        "keypoints-inf",
+        ValueError,
+        "`keypoints`|inf|finite",
+        lambda t: tl.PairedAugmenter().augment(IMG, keypoints=[[np.inf, 1]]),
+    ),
+    (
+        "min-visibility",
+        ValueError,
+        "`min_visibility`|1.5|[0.0, 1.0]",
+        lambda t: tl.PairedAugmenter(min_visibility=1.5),
+    ),
+    (
+        "min-visibility-type",
+        TypeError,
+        "`min_visibility`|'half'",
+        lambda t: tl.PairedAugmenter(min_visibility="half"),
+    ),
+    (
+        "box-labels-no-mask",
+        ValueError,
+        "`box_labels`|no mask",
+        lambda t: tl.PairedAugmenter().augment(IMG, boxes=[[0, 0, 1, 1]], box_labels=[1]),
+    ),
+    (
+        "box-labels-count",
+        ValueError,
+        "`box_labels`|(2,)|(1,)",
+        lambda t: tl.PairedAugmenter().augment(
+            IMG, MASKS[0], boxes=[[0, 0, 1, 1]], box_labels=[1, 2]
+        ),
+    ),
+    (
+        "batch-boxes-count",
+        ValueError,
+        "`boxes`|3 entries|4",
+        lambda t: tl.PairedAugmenter().augment_batch(BATCH, boxes=[[]] * 3),
+    ),
+    (
+        "batch-boxes-row",
+        ValueError,
+        "`boxes[1]`|(1, 2)",
+        lambda t: tl.PairedAugmenter().augment_batch(BATCH, boxes=[[], [[0, 1]], [], []]),
+    ),
+    (
+        "flow-keypoints-row",
+        ValueError,
+        "`keypoints[0]`|(1, 3)",
+        lambda t: tl.PairedAugmenter().flow(BATCH, keypoints=[[[0, 1, 2]]] + [[]] * 3),
+    ),
+    ("iou-shape", ValueError, "`a`|(2, 2)", lambda t: tl.box_iou(np.zeros((2, 2)), [0, 0, 1, 1])),
+    (
+        "from-mask-float",
+        ValueError,
+        "`mask`|float64",
+        lambda t: tl.boxes_from_mask(np.zeros((4, 4)), [1]),
+    ),
+    (
+        "from-mask-labels",
+        ValueError,
+        "`labels`|1.5",
+        lambda t: tl.boxes_from_mask(MASKS[0], [1.5]),
+    ),
+    (
+        "loose-label",
+        ValueError,
+        "`label`|7|no pixel",
+        lambda t: tl.loose_box_iou(MASKS[0], 7, [0, 45]),
+    ),
+    (
+        "loose-angles",
+        ValueError,
+        "`angles`|nan",
+        lambda t: tl.loose_box_iou(MASKS[0] + 1, 1, [0, np.nan]),
+    ),
+)
+
 CASES = CROP + PAIRED + TRANSFORMS + PLOTTING + DATASETS + SEEDING_AND_BATCHES
 CASES += FOLDERS_AND_SAVING + STATS_AND_ZCA + STATS_AND_ZCA_FILES + LAYER_AND_MORE + DATA_SERVICE
 CASES += TTA
+CASES += TARGETS
 
 
 def _modules_called(case) -> set[str]:
