@@ -113,7 +113,7 @@ def _exercise_blocks(path):
     )
     rest = cells[summaries[-1] + 1 :]
     assert rest and rest[0].cell_type == "markdown", f"{path.name}: no exercises section"
-    assert rest[0].source.startswith("## Exercises\n"), (
+    assert re.match(r"## Exercises$", rest[0].source, re.M), (
         f"{path.name}: the cell after the Summary must start with `## Exercises`"
     )
     blocks, i = [], 1
