@@ -1,5 +1,6 @@
-"""Every chapter notebook is in the book, clean, and starts the same way."""
+"""Every chapter notebook is in the book, clean, starts the same way and ends with exercises."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -102,3 +103,74 @@ def test_notebook_is_clean_and_starts_with_setup(path):
         "set_image_dim_ordering",
     ):
         assert banned not in code, f"{path.name} calls the removed {banned}"
+
+
+CHAPTERS = [p for p in NOTEBOOKS if re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name)]
+EXERCISE = re.compile(r"\A:::\{exercise\}\n:label: (\S+)\n(.+\S)\n:::\Z", re.S)
+SOLUTION_START = re.compile(r"\A:::\{solution-start\} (\S+)\n((?::[a-z-]+:.*\n)*):::\Z")
+SOLUTION_END = re.compile(r"\A:::\{solution-end\}\n:::\Z")
+
+
+def _exercise_blocks(path):
+    """The exercises after the chapter's Summary: [(label, question, options, code cells)]."""
+    cells = nbformat.read(path, as_version=4).cells
+    summaries = [
+        i
+        for i, c in enumerate(cells)
+        if c.cell_type == "markdown" and re.search(r"^## Summary$", c.source, re.M)
+    ]
+    assert summaries, f"{path.name} has no `## Summary` section"
+    before = "\n".join(c.source for c in cells[: summaries[-1]])
+    assert "{exercise}" not in before and "{solution-start}" not in before, (
+        f"{path.name}: exercises belong after the Summary"
+    )
+    rest = cells[summaries[-1] + 1 :]
+    assert rest and rest[0].cell_type == "markdown", f"{path.name}: no exercises section"
+    assert re.match(r"## Exercises$", rest[0].source, re.M), (
+        f"{path.name}: the cell after the Summary must start with `## Exercises`"
+    )
+    blocks, i = [], 1
+    while i < len(rest):
+        exercise = EXERCISE.match(rest[i].source.strip())
+        assert rest[i].cell_type == "markdown" and exercise, (
+            f"{path.name}: expected an exercise directive, got {rest[i].source[:60]!r}"
+        )
+        follows = rest[i + 1] if i + 1 < len(rest) else None
+        start = follows is not None and SOLUTION_START.match(follows.source.strip())
+        assert start and start.group(1) == exercise.group(1), (
+            f"{path.name}: exercise {exercise.group(1)} is not followed by its solution-start"
+        )
+        j, code = i + 2, []
+        while j < len(rest) and not SOLUTION_END.match(rest[j].source.strip()):
+            code.append(rest[j])
+            j += 1
+        assert j < len(rest), f"{path.name}: solution {start.group(1)} has no solution-end"
+        blocks.append((exercise.group(1), exercise.group(2), start.group(2), code))
+        i = j + 1
+    return blocks
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_ends_with_exercises_whose_solutions_assert(path):
+    blocks = _exercise_blocks(path)
+    assert 2 <= len(blocks) <= 4, f"{path.name} has {len(blocks)} exercises, want 2 to 4"
+    chapter = int(path.name[:2])
+    labels = [label for label, _, _, _ in blocks]
+    assert labels == [f"ex{chapter}-{k}" for k in range(1, len(blocks) + 1)], labels
+    for label, question, options, code in blocks:
+        assert len(question.split()) >= 10, f"{label}: the question says too little"
+        assert ":class: dropdown" in options.splitlines(), f"{label}: solution not collapsed"
+        assert [c.cell_type for c in code] == ["code"], (
+            f"{label}: a solution is exactly one code cell"
+        )
+        body = ast.parse(code[0].source).body
+        assert body and isinstance(body[-1], ast.Assert), (
+            f"{label}: the solution must end with an assert that checks its result"
+        )
+
+
+def test_exercise_extension_is_set_up():
+    assert "sphinx_exercise" in CONFIG["sphinx"]["extra_extensions"]
+    assert "colon_fence" in CONFIG["parse"]["myst_enable_extensions"]
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert re.search(r"^sphinx-exercise\b", requirements, re.M)
