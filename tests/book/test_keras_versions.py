@@ -200,6 +200,18 @@ def test_chapter_8_random_crop_at_inference_agrees():
             got = record["behaviours"]["random_crop"]["inference"]
             assert got == expected, (record["versions"]["keras"], got, expected)
     assert within(*claims["identity"]) and within(*claims["centre-resized"], last=True)
+    # The top-left window is the square-image case; a non-square image gets its centre's corner.
+    sentence(
+        text,
+        r"top-left 20x20 window \(of a non-square image, the top-left 20x20 of its "
+        r"largest centred window",
+    )
+    wide = {"identity": "identity", "top-left": "centre-corner", "centre-resized": "centre-resized"}
+    for expected, (low, high) in claims.items():
+        for record in within(low, high, last=True):
+            got = record["behaviours"]["random_crop"]["inference_wide"]
+            assert got == wide[expected], (record["versions"]["keras"], got, wide[expected])
+    assert within(*claims["top-left"], last=True)
 
 
 def test_chapter_13_layer_table_agrees():
@@ -217,6 +229,25 @@ def test_chapter_13_layer_table_agrees():
         assert present["RandomResizedCrop"] is False, "chapter 13: no single layer for it"
 
 
+def test_chapter_13_rand_augment_draw_note_agrees():
+    names_low, names_high, idxes_low = sentence(
+        markdown("13_modern_augmentation"),
+        r"Keras (\d+\.\d+) to (\d+\.\d+) return one entry per chosen operation, named after "
+        r"its layer; Keras (\d+\.\d+) and newer return the indices of the chosen operations "
+        r"under `layer_idxes`",
+    ).groups()
+    claims = {
+        "layer names": within(names_low, names_high, last=True),
+        "layer_idxes": within(idxes_low),
+    }
+    assert claims["layer names"] and claims["layer_idxes"]
+    for expected, records in claims.items():
+        for record in records:
+            other = record["behaviours"]["other"]
+            assert other["randaugment_draw"] == expected, (record["versions"]["keras"], other)
+            assert other["randaugment_ops_per_batch"] is True, record["versions"]["keras"]
+
+
 def test_shift_axes_swapped_in_every_measured_release():
     """Chapter 4 calls the swap long-standing; chapter 1 says the class left keras.preprocessing."""
     for record in RECORDS:
@@ -226,7 +257,9 @@ def test_shift_axes_swapped_in_every_measured_release():
         assert idg["tensorflow.keras.preprocessing.image"] is True
 
 
-@pytest.mark.parametrize("stem", ["09_segmentation_pairs", "11_keras3_way"])
+@pytest.mark.parametrize(
+    "stem", ["08_random_crop", "09_segmentation_pairs", "11_keras3_way", "13_modern_augmentation"]
+)
 def test_chapters_link_to_existing_anchors_of_the_page(stem):
     anchors = set(re.findall(r"^\((keras-versions[a-z-]*)\)=$", PAGE.read_text(), flags=re.M))
     links = re.findall(r"\]\([^)\s]*#(keras-versions[a-z-]*)\)", markdown(stem))
