@@ -18,6 +18,12 @@ Examples
 
 from .batches import count_batches, iter_image_batches
 from .compat import get_image_data_generator, quiet_tensorflow, versions
+from .covariance import (
+    CovarianceStats,
+    covariance_moments,
+    covariance_stats,
+    covariance_stats_on_service,
+)
 from .crop import (
     RandomCropIterator,
     center_crop,
@@ -104,8 +110,12 @@ __all__ = [
     "cutmix",
     "mixup",
     # statistics and whitening
+    "CovarianceStats",
     "FeaturewiseStats",
     "ZCA",
+    "covariance_moments",
+    "covariance_stats",
+    "covariance_stats_on_service",
     "featurewise_stats",
     "load_stats",
     # a local tf.data service (its server processes import TensorFlow; this module does not)

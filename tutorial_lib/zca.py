@@ -42,8 +42,9 @@ from ._checks import (
 from ._float_batches import check_rescale, float_batch, image_list_as_array
 from ._npz import load_arrays, save_arrays
 from ._progress import progress_bar
-from ._zca_fit import CENTERINGS, fit_exact, fit_streaming
+from ._zca_fit import CENTERINGS, fit_covariance, fit_exact, fit_streaming
 from .batches import count_batches, iter_image_batches
+from .covariance import CovarianceStats
 
 __all__ = ["ZCA"]
 
@@ -344,6 +345,42 @@ class ZCA:
             n, image_shape = reader.n_images, reader.image_shape
         self._set(mean, comps, s, n, image_shape)
         return self
+
+    @classmethod
+    def from_stats(
+        cls, stats: CovarianceStats, epsilon: float = 1e-6, centering: str = "channel"
+    ) -> ZCA:
+        """The exact whitening from covariance statistics, e.g. merged over shards.
+
+        Gives what ``ZCA(epsilon=epsilon, centering=centering).fit(x)`` gives
+        for the images ``x`` the statistics summarize, up to rounding (and
+        the sign of each direction, which whitening does not depend on),
+        without the images.
+
+        Parameters
+        ----------
+        stats : CovarianceStats
+            From :func:`tutorial_lib.covariance_stats`, merged shards, or
+            :func:`tutorial_lib.covariance_stats_on_service`; at least 2 images.
+        epsilon, centering
+            As in :class:`ZCA`. Images passed to :meth:`transform` must be on
+            the scale the statistics were computed on (``rescale`` is not applied).
+
+        Examples
+        --------
+        >>> from tutorial_lib import covariance_stats
+        >>> x = np.random.default_rng(0).normal(size=(40, 3, 3, 2)).astype(np.float32)
+        >>> stats = covariance_stats(x[:15]).merge(covariance_stats(x[15:]))
+        >>> white = ZCA.from_stats(stats, epsilon=0.1).transform(x)
+        >>> bool(np.allclose(white, ZCA(epsilon=0.1).fit(x).transform(x), atol=1e-4))
+        True
+        """
+        if not isinstance(stats, CovarianceStats):
+            raise ValueError(f"`stats` must be a CovarianceStats, got {type(stats).__name__}.")
+        zca = cls(epsilon=epsilon, centering=centering)
+        mean, comps, s = fit_covariance(stats.count, stats.mean, stats.scatter, centering)
+        zca._set(mean, comps, s, stats.count, stats.image_shape)
+        return zca
 
     def fit_transform(self, x) -> np.ndarray:
         """``fit(x)`` then ``transform(x)`` (``x`` must be an array)."""

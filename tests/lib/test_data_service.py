@@ -5,6 +5,7 @@ import socket
 import sys
 from collections import Counter
 
+import numpy as np
 import pytest
 
 import tutorial_lib as tl
@@ -30,7 +31,7 @@ def _distribute(address, mode, n=200):
     return Counter(int(v) for v in ds)
 
 
-def test_two_workers_distributed_and_parallel_epochs_then_nothing_left():
+def test_two_workers_distributed_and_parallel_epochs_and_statistics_then_nothing_left():
     with tl.local_data_service(num_workers=2) as service:
         assert service.address.startswith("grpc://localhost:")
         assert len(service.workers) == 2
@@ -39,6 +40,17 @@ def test_two_workers_distributed_and_parallel_epochs_then_nothing_left():
         assert once == Counter(range(200))
         each = _distribute(service.address, "parallel_epochs")
         assert each == Counter({i: 2 for i in range(200)})
+        images = np.random.default_rng(0).random((90, 6, 5, 3)).astype(np.float32)
+        dataset = tf.data.Dataset.from_tensor_slices(images)
+        stats = tl.covariance_stats_on_service(dataset, service.address, batch_size=16)
+    one_pass = tl.covariance_stats(images, batch_size=len(images))
+    assert stats.count == 90
+    for ours, reference in [
+        (stats.mean, one_pass.mean),
+        (stats.scatter, one_pass.scatter),
+        (stats.featurewise().std, tl.featurewise_stats(images).std),
+    ]:
+        assert np.abs(ours - reference).max() <= 1e-6 * np.abs(reference).max()
     assert all(_gone(p) for p in service.processes)
 
 
