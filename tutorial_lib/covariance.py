@@ -254,6 +254,22 @@ def covariance_stats_on_service(dataset, service: str, batch_size: int = 64) -> 
     -------
     CovarianceStats
         Equal to :func:`covariance_stats` of all the images (up to float64 rounding).
+
+    Examples
+    --------
+    A dispatcher and a worker in this process (:func:`tutorial_lib.local_data_service`
+    starts them in processes of their own):
+
+    >>> import tensorflow as tf
+    >>> service = tf.data.experimental.service
+    >>> dispatcher = service.DispatchServer()
+    >>> address = dispatcher.target.split("://")[1]
+    >>> worker = service.WorkerServer(service.WorkerConfig(dispatcher_address=address))
+    >>> x = np.random.default_rng(0).random((40, 3, 3, 2))
+    >>> stats = covariance_stats_on_service(
+    ...     tf.data.Dataset.from_tensor_slices(x), dispatcher.target, batch_size=16)
+    >>> stats.count, bool(np.allclose(stats.scatter, covariance_stats(x).scatter))
+    (40, True)
     """
     import tensorflow as tf
 
