@@ -19,24 +19,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
-from _common import row, target, write_record
+from _common import round_robin, row, target, write_record
 from bench_zca import make_images
-
-
-def timed_round_robin(fns: dict, repeat: int) -> dict[str, list[float]]:
-    """Each function once to warm up, then ``repeat`` rounds calling each in turn."""
-    for fn in fns.values():
-        fn()
-    times = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return times
 
 
 def main(argv=None) -> int:
@@ -63,14 +49,13 @@ def main(argv=None) -> int:
     matmul()
     scale = np.abs(whitened).max()
     assert np.abs(zca.transform(x) - whitened).max() == 0  # deterministic
-    times = timed_round_robin({"transform": lambda: zca.transform(x), "matmul": matmul}, repeat)
+    times = round_robin({"transform": lambda: zca.transform(x), "matmul": matmul}, repeat)
     labels = {
         "transform": "`tl.ZCA().transform(x)` (float32 batch)",
         "matmul": "the same two products with NumPy `@` (float32, preallocated): the limit",
     }
     rows = {}
-    for key, ts in times.items():
-        best, median = min(ts), float(np.median(ts))
+    for key, (best, median) in times.items():
         gflops = flops / best / 1e9
         rows[key] = row(labels[key], best, median, n, "images", gflop_s=round(gflops, 1))
         print(f"{key:>10}: best {best * 1e3:.1f} ms, {gflops:.1f} GFLOP/s")

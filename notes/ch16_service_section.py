@@ -33,7 +33,6 @@ from collections import Counter
 
 import numpy as np
 import tensorflow as tf
-
 import tutorial_lib as tl
 
 services = contextlib.ExitStack()
