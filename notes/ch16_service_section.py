@@ -137,19 +137,19 @@ assert len(service.workers) == 2
 # `benchmarks/bench_data_service.py` runs this pipeline on more and larger patches, in
 # the notebook's process and through the local service, one epoch at a time, checking
 # every epoch by ids (all numbers in the [performance appendix](#perf-data-service)).
-# Locally the epoch ran at [8,625 images per second](#perf-data-service-local). Through
-# the service with one worker it ran at [2,976 images per second, 0.34 of
-# local](#perf-data-service-service-1), and with two workers at [2,782 images per
-# second, 0.32 of local](#perf-data-service-service-2). With a split per image instead
-# of per chunk, one worker reached only [1,509 images per
+# Locally the epoch ran at [10,080 images per second](#perf-data-service-local). Through
+# the service with one worker it ran at [3,040 images per second, 0.30 of
+# local](#perf-data-service-service-1), and with two workers at [2,899 images per
+# second, 0.29 of local](#perf-data-service-service-2). With a split per image instead
+# of per chunk, one worker reached only [1,542 images per
 # second](#perf-data-service-service-1-per-image): each split is a request to the
 # dispatcher.
 #
 # Read these honestly: the benchmark machine's cores (described with the numbers) are
 # shared by the client, the dispatcher and every worker, so the service cannot beat the
 # local pipeline here and a second worker adds processes, not cores. What the numbers
-# show is the cost of the service itself on shared cores: a job per epoch ([0.274 s to
-# the first batch with one worker](#perf-data-service-service-1), against [0.0380 s
+# show is the cost of the service itself on shared cores: a job per epoch ([0.202 s to
+# the first batch with one worker](#perf-data-service-service-1), against [0.0340 s
 # locally](#perf-data-service-local)), batches serialised and sent over gRPC, and a
 # request to the dispatcher per split. On a cluster each worker brings cores of its own:
 # scaling the input pipeline out past the trainer's machine is what the service is for
@@ -294,7 +294,7 @@ assert relative(white, zca_direct.transform(x_float[:64])) <= 1e-4
 
 # %% [markdown]
 # The whitening itself, at prediction time or in the pipeline, is two matrix products
-# per batch; `ZCA.transform` runs them at [0.94 of this machine's bare NumPy matrix
+# per batch; `ZCA.transform` runs them at [0.96 of this machine's bare NumPy matrix
 # product](#perf-zca-transform-target-limit) on the same shapes.
 #
 # The section's service is stopped here; every process it started is gone.
