@@ -123,6 +123,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_modern.py
 	$(PY) benchmarks/bench_zca.py $(BENCH_ZCA_ARGS)
 	$(PY) benchmarks/bench_input_pipeline.py
+	$(PY) benchmarks/bench_zca_transform.py
+	$(PY) benchmarks/bench_data_service.py
 	$(PY) tools/render_performance.py
 
 # make check-html -- after `make book`: every page of _build/html in headless Chromium (Debian's

@@ -40,6 +40,20 @@ def best_and_median(fn, repeat: int) -> tuple[float, float]:
     return min(times), float(np.median(times))
 
 
+def round_robin(runs: dict, repeat: int) -> dict[str, tuple[float, float]]:
+    """Best and median seconds per run; the runs interleaved, after one warm-up call each, so
+    that a busy moment of a shared machine hits them alike."""
+    for run in runs.values():
+        run()
+    times = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            t0 = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - t0)
+    return {name: (min(t), float(np.median(t))) for name, t in times.items()}
+
+
 def machine() -> dict:
     """Cores, platform, processor, memory (GiB) and the 1/5/15-minute load average now."""
     memory_gib = None

@@ -34,13 +34,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 
 import argparse  # noqa: E402
 import math  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import albumentations as A  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from _common import write_record  # noqa: E402
+from _common import round_robin, write_record  # noqa: E402
 
 import tutorial_lib as tl  # noqa: E402
 
@@ -158,19 +156,6 @@ def two_warps_rows(images, masks, batch):
     return run
 
 
-def measure(runs: dict, repeat: int) -> dict:
-    """Best and median seconds per row; the rows interleaved, after one warm-up pass each."""
-    for run in runs.values():
-        run()
-    times = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, run in runs.items():
-            t0 = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - t0)
-    return {name: (min(t), statistics.median(t)) for name, t in times.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=64)
@@ -190,7 +175,7 @@ def main() -> None:
         "two_warps": two_warps_rows(images, masks, args.batch),
     }
     rows = {}
-    for name, (best, median) in measure(runs, args.repeat).items():
+    for name, (best, median) in round_robin(runs, args.repeat).items():
         per_s = args.n / best
         rows[name] = {
             "label": LABELS[name],

@@ -19,6 +19,12 @@ Examples
 from .batches import count_batches, iter_image_batches
 from .boxes import box_iou, boxes_from_mask, loose_box_iou
 from .compat import get_image_data_generator, quiet_tensorflow, versions
+from .covariance import (
+    CovarianceStats,
+    covariance_moments,
+    covariance_stats,
+    covariance_stats_on_service,
+)
 from .crop import (
     RandomCropIterator,
     center_crop,
@@ -120,8 +126,12 @@ __all__ = [
     "tta_predict",
     "tta_views",
     # statistics and whitening
+    "CovarianceStats",
     "FeaturewiseStats",
     "ZCA",
+    "covariance_moments",
+    "covariance_stats",
+    "covariance_stats_on_service",
     "featurewise_stats",
     "load_stats",
     # a local tf.data service (its server processes import TensorFlow; this module does not)

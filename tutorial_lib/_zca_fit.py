@@ -10,8 +10,10 @@ Both return ``(mean, components, singular_values)``:
   largest are numerically zero and are dropped.
 
 :func:`fit_exact` decomposes the data in memory (every direction, which is
-``ImageDataGenerator``'s result); :func:`fit_streaming` finds the top ``k``
-by a randomized range finder that reads the batches ``n_iter + 1`` times.
+``ImageDataGenerator``'s result); :func:`fit_covariance` gives the same from the
+count, mean image and scatter matrix (statistics merged over shards);
+:func:`fit_streaming` finds the top ``k`` by a randomized range finder that
+reads the batches ``n_iter + 1`` times.
 :class:`tutorial_lib.ZCA` is the public face: it reads and rescales the data,
 calls one of these and whitens with the result. They live in a private
 module because readers meet ZCA as an estimator (``fit``/``transform``); the
@@ -31,6 +33,7 @@ __all__ = [
     "RANK_RTOL",
     "VARIANCE_RTOL",
     "check_variance",
+    "fit_covariance",
     "fit_exact",
     "fit_streaming",
     "image_mean",
@@ -161,6 +164,53 @@ def fit_exact(x: np.ndarray, centering: str = "channel"):
     for start, block in blocks():
         comps[start : start + width] = block.T @ vs
     return mean, comps, s
+
+
+def fit_covariance(count: int, pixel_mean: np.ndarray, scatter: np.ndarray, centering: str):
+    """Every principal direction, from ``count`` images' mean image and scatter matrix.
+
+    The eigenvectors of the scatter matrix about the chosen centre are the
+    principal directions, its eigenvalues the squared singular values of the
+    centred data: :func:`fit_exact`'s result without the images. For
+    ``centering="channel"`` the scatter about the per-pixel mean is moved to
+    the per-channel mean: ``S + n * outer(m - c, m - c)``.
+
+    Parameters
+    ----------
+    count : int
+        Number of images, ``>= 2``.
+    pixel_mean : ndarray
+        ``(H, W, C)`` float64 mean image.
+    scatter : ndarray
+        ``(d, d)`` sum of outer products of the images minus ``pixel_mean``, flattened.
+    centering : {"channel", "pixel"}
+        As in :func:`fit_exact`.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(20, 2, 2, 1))
+    >>> flat = (x - x.mean(axis=0)).reshape(20, -1)
+    >>> _, u, s = fit_covariance(20, x.mean(axis=0), flat.T @ flat, "pixel")
+    >>> _, u_exact, s_exact = fit_exact(x, centering="pixel")
+    >>> same_directions = np.allclose(np.abs(u.T @ u_exact), np.eye(4), atol=1e-5)
+    >>> bool(np.allclose(s, s_exact)), bool(same_directions)
+    (True, True)
+    """
+    if count < 2:
+        raise ValueError(f"`count` must be at least 2 images to whiten, got {count}.")
+    mean = image_mean(pixel_mean * count, count, centering)
+    if centering == "channel":
+        delta = (pixel_mean - mean).reshape(-1)
+        scatter = scatter + count * np.outer(delta, delta)
+    lam, v = np.linalg.eigh(scatter)
+    s = np.sqrt(np.clip(lam[::-1], 0.0, None))
+    if not s[0] > 0:
+        raise ValueError(
+            f"`scatter` is zero: the {count} images are all the same after centring, so there "
+            "is nothing to whiten."
+        )
+    s, comps = _top_directions(s, v[:, ::-1])
+    return mean, comps.astype(np.float32), s
 
 
 def fit_streaming(

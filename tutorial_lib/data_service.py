@@ -19,11 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._checks import check_positive_int, check_positive_number
+from ._checks import check_nonnegative_int, check_positive_int, check_positive_number
 
 __all__ = ["LocalDataService", "local_data_service"]
 
@@ -32,7 +32,7 @@ _READY = "ready"
 _STOP_TIMEOUT = 10.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class LocalDataService:
     """A running local tf.data service, as yielded by :func:`local_data_service`.
 
@@ -47,6 +47,8 @@ class LocalDataService:
         One process per worker.
     worker_ports : tuple of int
         The port each worker listens on.
+
+    :meth:`restart_worker` simulates a crashed worker that comes back.
 
     Examples
     --------
@@ -64,11 +66,44 @@ class LocalDataService:
     dispatcher: subprocess.Popen
     workers: tuple
     worker_ports: tuple
+    _start_worker: Callable | None = field(default=None, repr=False, compare=False)
 
     @property
     def processes(self) -> tuple:
         """The dispatcher's and the workers' processes."""
         return (self.dispatcher, *self.workers)
+
+    def restart_worker(self, index: int) -> subprocess.Popen:
+        """Kill worker ``index`` (``SIGKILL``, as a crash) and start a new one on its port.
+
+        The new worker registers with the dispatcher at the same address, as
+        a restarted machine would; :attr:`workers` then holds it in place of
+        the killed one, and the context manager stops it on exit. Returns
+        when the new worker is up.
+
+        Parameters
+        ----------
+        index : int
+            ``0 <= index < len(workers)``.
+
+        Returns
+        -------
+        subprocess.Popen
+            The new worker's process.
+        """
+        index = check_nonnegative_int(index, "index")
+        if index >= len(self.workers):
+            raise ValueError(
+                f"`index` must be below the number of workers ({len(self.workers)}), got {index}."
+            )
+        if self._start_worker is None:
+            raise ValueError("This service was not started by `local_data_service`.")
+        old = self.workers[index]
+        old.kill()
+        old.wait()
+        new = self._start_worker(index, self.worker_ports[index])
+        self.workers = (*self.workers[:index], new, *self.workers[index + 1 :])
+        return new
 
 
 def _free_port() -> int:
@@ -202,20 +237,25 @@ def local_data_service(
             dispatcher = _start(_server_command("dispatcher", str(dispatcher_port)), err)
             processes.append(dispatcher)
             _wait_ready(dispatcher, f"the dispatcher (port {dispatcher_port})", err, timeout)
-            worker_ports = []
-            for i in range(num_workers):
-                worker_port = _free_port()
-                err = os.path.join(logs, f"worker{i}.err")
+
+            def start_worker(i: int, worker_port: int) -> subprocess.Popen:
+                err = os.path.join(logs, f"worker{i}_{len(processes)}.err")
                 command = _server_command("worker", f"{_HOST}:{dispatcher_port}", str(worker_port))
                 worker = _start(command, err)
                 processes.append(worker)
                 _wait_ready(worker, f"worker {i} (port {worker_port})", err, timeout)
-                worker_ports.append(worker_port)
+                return worker
+
+            workers, worker_ports = [], []
+            for i in range(num_workers):  # one port at a time: each is taken before the next
+                worker_ports.append(_free_port())
+                workers.append(start_worker(i, worker_ports[-1]))
             yield LocalDataService(
                 address=f"grpc://{_HOST}:{dispatcher_port}",
                 dispatcher=dispatcher,
-                workers=tuple(processes[1:]),
+                workers=tuple(workers),
                 worker_ports=tuple(worker_ports),
+                _start_worker=start_worker,
             )
         finally:
             _stop_all(processes)

@@ -42,8 +42,9 @@ from ._checks import (
 from ._float_batches import check_rescale, float_batch, image_list_as_array
 from ._npz import load_arrays, save_arrays
 from ._progress import progress_bar
-from ._zca_fit import CENTERINGS, fit_exact, fit_streaming
+from ._zca_fit import CENTERINGS, fit_covariance, fit_exact, fit_streaming
 from .batches import count_batches, iter_image_batches
+from .covariance import CovarianceStats
 
 __all__ = ["ZCA"]
 
@@ -345,6 +346,42 @@ class ZCA:
         self._set(mean, comps, s, n, image_shape)
         return self
 
+    @classmethod
+    def from_stats(
+        cls, stats: CovarianceStats, epsilon: float = 1e-6, centering: str = "channel"
+    ) -> ZCA:
+        """The exact whitening from covariance statistics, e.g. merged over shards.
+
+        Gives what ``ZCA(epsilon=epsilon, centering=centering).fit(x)`` gives
+        for the images ``x`` the statistics summarize, up to rounding (and
+        the sign of each direction, which whitening does not depend on),
+        without the images.
+
+        Parameters
+        ----------
+        stats : CovarianceStats
+            From :func:`tutorial_lib.covariance_stats`, merged shards, or
+            :func:`tutorial_lib.covariance_stats_on_service`; at least 2 images.
+        epsilon, centering
+            As in :class:`ZCA`. Images passed to :meth:`transform` must be on
+            the scale the statistics were computed on (``rescale`` is not applied).
+
+        Examples
+        --------
+        >>> from tutorial_lib import covariance_stats
+        >>> x = np.random.default_rng(0).normal(size=(40, 3, 3, 2)).astype(np.float32)
+        >>> stats = covariance_stats(x[:15]).merge(covariance_stats(x[15:]))
+        >>> white = ZCA.from_stats(stats, epsilon=0.1).transform(x)
+        >>> bool(np.allclose(white, ZCA(epsilon=0.1).fit(x).transform(x), atol=1e-4))
+        True
+        """
+        if not isinstance(stats, CovarianceStats):
+            raise ValueError(f"`stats` must be a CovarianceStats, got {type(stats).__name__}.")
+        zca = cls(epsilon=epsilon, centering=centering)
+        mean, comps, s = fit_covariance(stats.count, stats.mean, stats.scatter, centering)
+        zca._set(mean, comps, s, stats.count, stats.image_shape)
+        return zca
+
     def fit_transform(self, x) -> np.ndarray:
         """``fit(x)`` then ``transform(x)`` (``x`` must be an array)."""
         return self.fit(x).transform(x)
@@ -373,6 +410,15 @@ class ZCA:
     def transform(self, x) -> np.ndarray:
         """Whiten images: ``((x - mean) @ U) * scale @ U.T``, as float32.
 
+        Computed as two whole-batch float32 matrix products: the images are
+        converted, checked and centred batch by batch straight into the
+        output array (centring there costs no extra pass and, unlike
+        folding the mean into a bias after the product, loses no precision
+        when the mean is large against the spread), which the second
+        product then overwrites; the only other buffer is the ``(N, k)``
+        product. So it runs at the speed of the machine's matrix product
+        (``benchmarks/bench_zca_transform.py``).
+
         Parameters
         ----------
         x : array_like
@@ -396,17 +442,18 @@ class ZCA:
             )
         out = np.empty(arr.shape, dtype=np.float32)
         flat_out = out.reshape(len(arr), -1)
-        u = self.components_
-        scale = self.scale_.astype(np.float32)
-        mean = self.mean_.reshape(self.mean_.shape if self.centering == "pixel" else (1, 1, -1))
-        mean = mean.astype(np.float32)
         fitted_on = "the images the ZCA was fitted on"
+        mean = np.broadcast_to(self.mean_, self.image_shape_).reshape(-1).astype(np.float32)
         for start in range(0, len(arr), self.batch_size):
             batch = arr[start : start + self.batch_size]
             batch = float_batch(batch, "x", np.float32, self.rescale, self.image_shape_, fitted_on)
-            batch -= mean  # float_batch made a copy
-            flat = batch.reshape(len(batch), -1)
-            flat_out[start : start + len(flat)] = ((flat @ u) * scale) @ u.T
+            np.subtract(
+                batch.reshape(len(batch), -1), mean, out=flat_out[start : start + len(batch)]
+            )
+        u = self.components_
+        projected = flat_out @ u
+        projected *= self.scale_.astype(np.float32)
+        np.matmul(projected, u.T, out=flat_out)
         return out
 
     # ------------------------------------------------------------- save / load

@@ -812,6 +812,26 @@ DATA_SERVICE = rows(
             tl.FeaturewiseStats(mean=np.zeros(1), std=np.ones(1), count=1)
         ),
     ),
+    (
+        "covariance-merge-shape",
+        ValueError,
+        "`other`|(2, 2, 3)",
+        lambda t: tl.covariance_stats(np.ones((2, 2, 2, 1))).merge(
+            tl.covariance_stats(np.ones((2, 2, 2, 3)))
+        ),
+    ),
+    (
+        "covariance-nan",
+        ValueError,
+        "`data`|NaN",
+        lambda t: tl.covariance_stats(NAN_IMAGE[None]),
+    ),
+    (
+        "covariance-service-dataset",
+        ValueError,
+        "`dataset`|ndarray",
+        lambda t: tl.covariance_stats_on_service(np.ones((2, 2, 2, 1)), "grpc://localhost:1"),
+    ),
 )
 
 TTA = rows(

@@ -477,3 +477,14 @@ def test_load_refuses_invalid_values_naming_path_and_key(tmp_path, key, value):
         ZCA.load(bad)
     assert repr(str(bad)) in str(info.value)
     assert f"`{key}`" in str(info.value)
+
+
+@pytest.mark.parametrize("centering", ["channel", "pixel"])
+def test_transform_is_accurate_when_the_mean_is_large_against_the_spread(centering):
+    """Centring happens before the float32 products (no cancellation from a folded bias)."""
+    x = (200 + 2 * np.random.default_rng(0).standard_normal((600, 8, 8, 3))).astype(np.float32)
+    zca = tl.ZCA(epsilon=1e-2, centering=centering).fit(x)
+    u, mean = zca.components_.astype(np.float64), np.broadcast_to(zca.mean_, (8, 8, 3))
+    reference = (((x.reshape(600, -1) - mean.reshape(-1)) @ u) * zca.scale_) @ u.T
+    error = np.abs(zca.transform(x).reshape(600, -1) - reference).max()
+    assert error <= 1e-5 * np.abs(reference).max()
