@@ -36,6 +36,8 @@ _STOP_TIMEOUT = 10.0
 class LocalDataService:
     """A running local tf.data service, as yielded by :func:`local_data_service`.
 
+    :meth:`restart_worker` simulates a crashed worker that comes back.
+
     Attributes
     ----------
     address : str
@@ -47,8 +49,6 @@ class LocalDataService:
         One process per worker.
     worker_ports : tuple of int
         The port each worker listens on.
-
-    :meth:`restart_worker` simulates a crashed worker that comes back.
 
     Examples
     --------
