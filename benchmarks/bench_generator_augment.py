@@ -7,7 +7,7 @@ fill, bilinear interpolation.
 
 * fused: ``tf.data`` from_tensor_slices -> batch -> map(tl.GeneratorAugment) -> prefetch;
 * chain: the same pipeline, but each batch's parameters (drawn by the fused layer) applied as
-  four warps, one per part (rotation, shift, zoom, flip; the layer's own component matrices);
+  four warps, one per part (rotation, shift, zoom, flip), each by the layer's own warp;
 * sequential: the same pipeline with keras.Sequential([RandomRotation(15 / 360),
   RandomTranslation(0.1, 0.1), RandomZoom((-0.1, 0.1), (-0.1, 0.1)), RandomFlip("horizontal")]);
 * flow: ImageDataGenerator(...same arguments...).flow(x, batch_size=32), batch by batch.
@@ -71,14 +71,10 @@ def part_transforms(params: dict, height: int, width: int) -> list:
 
 
 def apply_chain(layer, images, params: dict):
-    """Four warps, one per part, with the layer's own settings (what a chain of layers does)."""
-    from keras import ops
-
-    shape = ops.shape(images)
-    for transform in part_transforms(params, shape[1], shape[2]):
-        images = ops.image.affine_transform(
-            images, transform, interpolation=layer.interpolation, fill_mode=layer.fill_mode
-        )
+    """Four warps, one per part, with the layer's own warp and settings (a chain of layers,
+    without the differences between Keras' warp and the layer's)."""
+    for keys in PARTS:
+        images = layer.apply_parameters(images, {k: params[k] for k in keys})
     return images
 
 

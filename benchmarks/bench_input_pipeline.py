@@ -130,8 +130,8 @@ def tf_variants(tf, keras, folder, fmt, classes, records, args) -> dict:
         )
 
     def augment(batches, layer, deterministic=False):
-        def step(x, y):
-            return layer(tf.cast(x, tf.float32), training=True), y
+        def step(x, y):  # uint8 batches: each layer converts them to float32 itself
+            return layer(x, training=True), y
 
         batches = batches.map(step, num_parallel_calls=AUTOTUNE, deterministic=deterministic)
         return batches.prefetch(AUTOTUNE)

@@ -61,6 +61,14 @@ def cell(field: str, row: dict, rows: dict) -> str:
     return f"{x:#.3g}" if x < 100 else f"{x:,.0f}"  # seconds: 3 significant digits
 
 
+def measured(value: float, goal: float) -> str:
+    """:func:`num` of a target's value, with the digits that tell it from the goal if needed."""
+    text = num(value)
+    if value != goal and text == num(goal) and abs(value) < 10:
+        text = f"{value:.3f}" if round(value, 3) != goal else f"{value:.4f}"
+    return text
+
+
 def met(target: dict) -> bool:
     """Whether a target's measured value reaches its goal (the page never trusts a stored flag)."""
     if target["higher_is_better"]:
@@ -93,7 +101,7 @@ class Page:
             unit = unit if unit in ("", "x") else " " + unit
             goal = ("at least " if t["higher_is_better"] else "at most ") + f"{t['target']:g}{unit}"
             verdict = "**met**" if met(t) else "**not met**"
-            cells = [t["label"], num(t["value"]) + unit, goal, verdict]
+            cells = [t["label"], measured(t["value"], t["target"]) + unit, goal, verdict]
             rows.append((anchor(name, "target", key), cells))
         header = ["Target", "Measured", "Goal", "Met"]
         return list_table("Targets", anchor(name, "targets"), header, rows)

@@ -8,8 +8,12 @@ shift), as a preprocessing layer that runs on whole batches inside a model or in
 ``tf.data``. The built-in chain of layers (``RandomRotation``,
 ``RandomTranslation``, ``RandomZoom``, ``RandomFlip``) resamples the image once
 per layer; here every geometric part is composed into one 3x3 matrix per image
-and the batch is resampled ONCE with :func:`keras.ops.image.affine_transform`,
-which is faster and blurs less (one interpolation instead of four).
+and the batch is resampled ONCE, which is faster and blurs less (one
+interpolation instead of four). The warp gives the pixels of
+:func:`keras.ops.image.affine_transform` with TensorFlow, but is written with
+``keras.ops`` gathers that XLA compiles together with the matrices (TensorFlow's
+own kernel cannot be compiled), also inside ``tf.data``: each new input shape
+compiles once (a fraction of a second), later calls reuse it.
 
 Written with ``keras.ops`` only, so it runs on the TensorFlow and the JAX
 backends. Inputs are channels-last ``(N, H, W, C)`` or ``(H, W, C)``, or a dict
@@ -62,6 +66,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from ._affine_warp import affine_warp
 from ._checks import (
     ArgumentTypeError,
     check_bool,
@@ -78,6 +83,7 @@ from ._keras_boxes import (
     to_xyxy,
     warp_boxes,
 )
+from ._xla import xla_compiled
 
 __all__ = ["GeneratorAugment", "from_image_data_generator", "generator_matrices"]
 
@@ -366,10 +372,18 @@ def _move_boxes(boxes: dict, matrices, height, width, fmt: str, single: bool) ->
     )
 
 
+@xla_compiled
+def _warp_by(images, params: dict, interpolation: str, fill_mode: str, fill_value, dtype: str):
+    """Images warped by ``generator_matrices(params)``: matrices and warp compiled as one."""
+    shape = ops.shape(images)
+    matrices = generator_matrices(params, shape[1], shape[2])
+    return affine_warp(images, matrices, interpolation, fill_mode, fill_value, dtype)
+
+
 def _apply(inputs, params: dict, config: dict, dtype):
     """GeneratorAugment.apply_parameters: one matrix for images, masks and boxes, then values."""
     images, masks, boxes = _split(inputs, config["bounding_box_format"])
-    images = ops.cast(images, dtype)
+    images = ops.convert_to_tensor(images)
     single = len(images.shape) == 3
     images = images[None] if single else images
     masks_rank = None if masks is None else len(masks.shape)
@@ -378,15 +392,19 @@ def _apply(inputs, params: dict, config: dict, dtype):
         masks = masks[None] if single else masks
         masks = masks[..., None] if len(masks.shape) == 3 else masks
     shape = ops.shape(images)
-    matrices = None
-    if any(params.get(key) is not None for key in GEOMETRIC_KEYS):
-        matrices = generator_matrices(params, shape[1], shape[2])
-        transform = ops.broadcast_to(ops.reshape(matrices, (-1, 9))[:, :8], (shape[0], 8))
-        fill_mode = config["fill_mode"]
-        images = _warp(images, transform, config["interpolation"], fill_mode, config["cval"])
+    geometric = {
+        key: ops.convert_to_tensor(params[key], "float32")  # tensors: no constant per value
+        for key in GEOMETRIC_KEYS
+        if params.get(key) is not None
+    }
+    if geometric:
+        fill_mode, cval = config["fill_mode"], ops.convert_to_tensor(config["cval"], "float32")
+        images = _warp_by(images, geometric, config["interpolation"], fill_mode, cval, dtype)
         if masks is not None:  # nearest neighbour; 0 (background) where images get cval
-            warped = _warp(ops.cast(masks, "float32"), transform, "nearest", fill_mode, 0.0)
+            warped = _warp_by(masks, geometric, "nearest", fill_mode, 0.0, "float32")
             masks = ops.cast(warped, masks.dtype)
+    else:
+        images = ops.cast(images, dtype)
     images = _adjust_values(images, params, config["value_range"])
     images = images[0] if single else images
     if masks is not None:
@@ -394,19 +412,9 @@ def _apply(inputs, params: dict, config: dict, dtype):
         masks = masks[..., 0] if masks_rank == len(masks.shape) - 1 else masks
     if boxes is not None:
         fmt = config["bounding_box_format"]
+        matrices = generator_matrices(geometric, shape[1], shape[2]) if geometric else None
         boxes = _move_boxes(boxes, matrices, shape[1], shape[2], fmt, single)
     return _joined(inputs, images, masks, boxes)
-
-
-def _warp(images, transform, interpolation, fill_mode, fill_value):
-    return ops.image.affine_transform(
-        images,
-        transform,
-        interpolation=interpolation,
-        fill_mode=fill_mode,
-        fill_value=fill_value,
-        data_format="channels_last",
-    )
 
 
 @keras.saving.register_keras_serializable(package="tutorial_lib")
@@ -415,8 +423,9 @@ class GeneratorAugment(keras.layers.Layer):
 
     Per-image parameters drawn as ``get_random_transform`` draws them; rotation,
     shifts, shear, zoom and flips make one matrix per image, and the batch is
-    resampled once (:func:`keras.ops.image.affine_transform`); then channel
-    shift and brightness. ``training=False`` returns the images unchanged.
+    resampled once (the pixels of :func:`keras.ops.image.affine_transform`
+    with TensorFlow, compiled by XLA); then channel shift and brightness.
+    ``training=False`` returns the images unchanged.
 
     Parameters
     ----------

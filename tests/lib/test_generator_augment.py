@@ -369,6 +369,20 @@ def test_works_in_tf_data_map():
     assert not np.allclose(second_epoch, batches[0]["images"].numpy())  # new draws per epoch
 
 
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16), batch=st.integers(1, 5))
+def test_uint8_batches_give_the_float_results_in_the_compute_dtype(seed, batch):
+    """Decoded uint8 batches go in as they are: converted inside the warp, not before it."""
+    x = np.random.default_rng(seed).integers(0, 256, (batch, 12, 10, 3)).astype("uint8")
+    layer = GeneratorAugment(**SETTINGS_ALL, seed=seed)
+    params = layer.draw_parameters(batch, 12, 10)
+    from_bytes = layer.apply_parameters(x, params)
+    assert keras.backend.standardize_dtype(from_bytes.dtype) == "float32"
+    np.testing.assert_allclose(
+        numpy(from_bytes), numpy(layer.apply_parameters(x.astype("float32"), params)), atol=1e-4
+    )
+
+
 # --- building from a generator; argument checks ---------------------------------------------------
 
 
