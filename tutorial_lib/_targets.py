@@ -54,6 +54,26 @@ def _float_array(x, name: str) -> np.ndarray:
     return arr
 
 
+def _table(values, name: str, width: int, layout: str) -> np.ndarray:
+    """``values`` as a float64 ``(rows, width)`` array (empty: ``(0, width)``), or an error
+    naming ``name`` and the ``layout`` it must have."""
+    arr = _float_array(values, name)
+    if arr.size == 0 and arr.ndim <= 2:
+        return np.zeros((0, width))
+    if arr.ndim != 2 or arr.shape[1] != width:
+        raise ValueError(f"`{name}` must have shape {layout}, got shape {arr.shape}.")
+    return arr
+
+
+def _refuse_first(arr: np.ndarray, bad: np.ndarray, name: str, what: str, expected: str):
+    """A ValueError for the first row of ``arr`` where ``bad`` holds, if any."""
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise ValueError(
+            f"`{name}` row {row} {what}: got {arr[row].tolist()}; expected {expected}."
+        )
+
+
 def check_boxes(boxes, name: str = "boxes") -> np.ndarray:
     """``boxes`` as a new ``(n, 4)`` float64 array of finite ``x_min, y_min, x_max, y_max``.
 
@@ -69,29 +89,15 @@ def check_boxes(boxes, name: str = "boxes") -> np.ndarray:
     ValueError: `boxes` row 0 has x_max < x_min: got [3.0, 0.0, 2.0, 1.0]; expected x_min, y_min, \
 x_max, y_max with x_max >= x_min and y_max >= y_min (pixel-edge coordinates).
     """
-    arr = _float_array(boxes, name)
-    if arr.size == 0 and arr.ndim <= 2:
-        return np.zeros((0, 4))
-    if arr.ndim != 2 or arr.shape[1] != 4:
-        raise ValueError(
-            f"`{name}` must have shape (n, 4) (x_min, y_min, x_max, y_max per box), "
-            f"got shape {arr.shape}."
-        )
-    bad = ~np.isfinite(arr).all(axis=1)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise ValueError(
-            f"`{name}` row {row} is not finite: got {arr[row].tolist()}; expected finite "
-            f"pixel coordinates."
-        )
+    arr = _table(boxes, name, 4, "(n, 4) (x_min, y_min, x_max, y_max per box)")
+    _refuse_first(
+        arr, ~np.isfinite(arr).all(axis=1), name, "is not finite", "finite pixel coordinates"
+    )
+    expected = (
+        "x_min, y_min, x_max, y_max with x_max >= x_min and y_max >= y_min (pixel-edge coordinates)"
+    )
     for axis, what in ((0, "x_max < x_min"), (1, "y_max < y_min")):
-        bad = arr[:, axis + 2] < arr[:, axis]
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise ValueError(
-                f"`{name}` row {row} has {what}: got {arr[row].tolist()}; expected x_min, y_min, "
-                f"x_max, y_max with x_max >= x_min and y_max >= y_min (pixel-edge coordinates)."
-            )
+        _refuse_first(arr, arr[:, axis + 2] < arr[:, axis], name, f"has {what}", expected)
     return arr.copy()
 
 
@@ -108,19 +114,9 @@ def check_keypoints(keypoints, name: str = "keypoints") -> np.ndarray:
     ...
     ValueError: `keypoints` must have shape (k, 2) (x, y per keypoint), got shape (3,).
     """
-    arr = _float_array(keypoints, name)
-    if arr.size == 0 and arr.ndim <= 2:
-        return np.zeros((0, 2))
-    if arr.ndim != 2 or arr.shape[1] != 2:
-        raise ValueError(
-            f"`{name}` must have shape (k, 2) (x, y per keypoint), got shape {arr.shape}."
-        )
-    if np.isinf(arr).any():
-        row = int(np.argmax(np.isinf(arr).any(axis=1)))
-        raise ValueError(
-            f"`{name}` row {row} is infinite: got {arr[row].tolist()}; expected finite pixel "
-            f"coordinates (or NaN for a missing keypoint)."
-        )
+    arr = _table(keypoints, name, 2, "(k, 2) (x, y per keypoint)")
+    expected = "finite pixel coordinates (or NaN for a missing keypoint)"
+    _refuse_first(arr, np.isinf(arr).any(axis=1), name, "is infinite", expected)
     return arr.copy()
 
 
