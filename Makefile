@@ -91,7 +91,7 @@ compat:
 	exit $$status
 
 compat-run: $(COLAB_STAMP)
-	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade -r tools/colab-requirements.txt $(COLAB_PINS) "hypothesis>=6.100" pyyaml "jinja2>=3.1" $(if $(findstring jax,$(COLAB_PINS)),,"jax[cpu]")
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade -r tools/colab-requirements.txt $(COLAB_PINS) "hypothesis>=6.100" pyyaml "jinja2>=3.1" $(if $(findstring jax,$(COLAB_PINS)),,"jax[cpu]") $$(grep -E '^actionlint' requirements.txt)
 	PYTHONPATH=$(CURDIR) $(COLAB_VENV)/bin/python -c "import tutorial_lib as tl; print('compat:', tl.versions())"
 	PYTHONPATH=$(CURDIR) COLAB_VENV=$(COLAB_VENV) $(COLAB_VENV)/bin/python -m pytest tests tutorial_lib --doctest-modules -p no:randomly
 

@@ -7,15 +7,20 @@ TensorFlow backend, the kernel of TensorFlow's ``ImageProjectiveTransformV3``
 pixel's source point is computed once for all its channels and every step is an ordinary array
 operation, so XLA can compile the warp together with what comes before and after it
 (``_xla.xla_compiled``). TensorFlow's kernel cannot be compiled (TensorFlow 2.21 refuses it
-under ``jit_compile=True`` on the CPU), and it runs several times slower than the compiled
-gathers (``benchmarks/bench_generator_augment.py`` and ``bench_input_pipeline.py`` measure the
-layer that uses it). The same pixels come out with JAX, whose own ``affine_transform`` departs
+under ``jit_compile=True`` on the CPU), and it is slower than the compiled gathers: the row
+``fused_kernel`` of ``benchmarks/bench_generator_augment.py`` is the fused layer's pipeline with
+Keras' warp in place of this one. The same pixels come out with JAX, whose own ``affine_transform`` departs
 from TensorFlow's near the borders.
 """
 
 from __future__ import annotations
 
 from keras import ops
+
+
+def _trunc(v):
+    """Towards zero (Keras 3.3, the oldest supported, has no ``keras.ops.trunc``)."""
+    return ops.sign(v) * ops.floor(ops.abs(v))
 
 
 def _map_coordinate(coord, size, fill_mode: str):
@@ -28,14 +33,14 @@ def _map_coordinate(coord, size, fill_mode: str):
     last = size - 1.0
     if fill_mode == "reflect":  # [abcd] -> dcba|abcd|dcba
         period = 2.0 * size
-        below = coord + period * ops.trunc(-coord / period)
+        below = coord + period * _trunc(-coord / period)
         below = ops.where(below < -size, below + period, -below - 1.0)
-        above = coord - period * ops.trunc(coord / period)
+        above = coord - period * _trunc(coord / period)
         above = ops.where(above >= size, period - above - 1.0, above)
         coord = ops.where(coord < 0.0, below, ops.where(coord > last, above, coord))
     elif fill_mode == "wrap":  # [abcd] -> abcd|abcd|abcd
-        below = coord + size * (ops.trunc(-coord / last) + 1.0)
-        above = coord - size * ops.trunc(coord / last)
+        below = coord + size * (_trunc(-coord / last) + 1.0)
+        above = coord - size * _trunc(coord / last)
         coord = ops.where(coord < 0.0, below, ops.where(coord > last, above, coord))
     # a side of one pixel reads that pixel (and its division by 0 above is discarded here)
     return ops.where(last > 0.0, ops.clip(coord, 0.0, ops.maximum(last, 0.0)), 0.0)
