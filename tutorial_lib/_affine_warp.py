@@ -9,8 +9,8 @@ operation, so XLA can compile the warp together with what comes before and after
 (``_xla.xla_compiled``). TensorFlow's kernel cannot be compiled (TensorFlow 2.21 refuses it
 under ``jit_compile=True`` on the CPU), and it is slower than the compiled gathers: the row
 ``fused_kernel`` of ``benchmarks/bench_generator_augment.py`` is the fused layer's pipeline with
-Keras' warp in place of this one. The same pixels come out with JAX, whose own
-``affine_transform`` departs from TensorFlow's near the borders.
+Keras' warp in place of this one. With JAX the same code runs
+(the fused layer's tests run on both backends).
 """
 
 from __future__ import annotations
