@@ -168,13 +168,40 @@ def test_a_disk_turned_by_45_degrees_gets_a_box_twice_its_tight_box():
 # --- Keras' layout: formats, marks, dtypes, inference -------------------------------------------
 
 
+def keras_rel_center_xywh_is_right() -> bool:
+    """Whether the installed Keras reads "rel_center_xywh" back with x by the width and y by the
+    height: keras-team/keras#22805 (fixed by #22806) swapped them, so that a non-square image's
+    boxes came back wrong."""
+    box = np.array([[[2.0, 4.0, 10.0, 20.0]]], "float32")
+    convert = keras.utils.bounding_boxes.convert_format
+    there = convert(box, "xyxy", "rel_center_xywh", height=32, width=40)
+    back = numpy(convert(there, "rel_center_xywh", "xyxy", height=32, width=40))
+    return bool(np.allclose(back, box, atol=1e-4))
+
+
 def keras_convert(boxes, source, target, height, width):
-    """Keras' own converter where it has one (3.7+), else this package's."""
-    if KERAS_BOXES:
+    """Keras' own converter where it has a right one (3.7+, see above), else this package's."""
+    buggy = "rel_center_xywh" in (source, target) and not keras_rel_center_xywh_is_right()
+    if KERAS_BOXES and not buggy:
         convert = keras.utils.bounding_boxes.convert_format
         return numpy(convert(np.array(boxes), source, target, height=height, width=width))
     xyxy = to_xyxy(boxes, source, height, width)
     return numpy(from_xyxy(xyxy, target, height, width))
+
+
+@pytest.mark.skipif(not KERAS_BOXES, reason="Keras before 3.7 has no box converters")
+def test_keras_rel_center_xywh_bug_is_only_the_swap():
+    """Where the installed Keras has keras-team/keras#22805, its reading of "rel_center_xywh" is
+    exactly the swapped one (so this package's converter, which the layer uses, is the fix)."""
+    rel = numpy(from_xyxy(np.array([[2.0, 4.0, 10.0, 20.0]]), "rel_center_xywh", 32, 40))
+    convert = keras.utils.bounding_boxes.convert_format
+    back = numpy(convert(rel[None], "rel_center_xywh", "xyxy", height=32, width=40))[0]
+    (cx, cy, w, h), right = rel[0], np.array([[2.0, 4.0, 10.0, 20.0]])
+    swapped = np.array(
+        [[(cx - w / 2) * 32, (cy - h / 2) * 40, (cx + w / 2) * 32, (cy + h / 2) * 40]]
+    )
+    expected = right if keras_rel_center_xywh_is_right() else swapped
+    np.testing.assert_allclose(back, expected, atol=1e-4)
 
 
 @pytest.mark.parametrize("fmt", BOX_FORMATS)
