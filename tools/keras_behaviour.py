@@ -277,7 +277,16 @@ def other_probe():
         "fit_generator": hasattr(keras.Model, "fit_generator"),
         "randaugment_ops_per_batch": None,
         "randaugment_draw": None,
+        "rel_center_xywh_read": None,
     }
+    if hasattr(keras.utils, "bounding_boxes"):  # keras-team/keras#22805: x by height, y by width
+        convert = keras.utils.bounding_boxes.convert_format
+        box = np.array([[[2.0, 4.0, 10.0, 20.0]]], "float32")
+        rel = convert(box, "xyxy", "rel_center_xywh", height=32, width=40)
+        back = keras.ops.convert_to_numpy(
+            convert(rel, "rel_center_xywh", "xyxy", height=32, width=40)
+        )
+        found["rel_center_xywh_read"] = "right" if np.allclose(back, box, atol=1e-4) else "swapped"
     if hasattr(keras.layers, "RandAugment"):
         x = np.zeros((4, 16, 16, 3), "float32")
         layer = keras.layers.RandAugment(value_range=(0, 255), num_ops=2)

@@ -89,6 +89,7 @@ SECTIONS = {
         ("`Model.fit_generator`", "other", ("fit_generator",)),
         ("`RandAugment`: one choice of ops per call", "other", ("randaugment_ops_per_batch",)),
         ("`RandAugment`'s draw holds", "other", ("randaugment_draw",)),
+        ('`convert_format` reads `"rel_center_xywh"`', "other", ("rel_center_xywh_read",)),
     ],
 }
 SHORT = {"RandomRotation": "Rot", "RandomZoom": "Zoom", "RandomTranslation": "Transl"}

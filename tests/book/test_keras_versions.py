@@ -248,6 +248,18 @@ def test_chapter_13_rand_augment_draw_note_agrees():
             assert other["randaugment_ops_per_batch"] is True, record["versions"]["keras"]
 
 
+def test_chapter_14_rel_center_xywh_note_agrees():
+    low, high = sentence(
+        markdown("14_boxes_keypoints"),
+        r"scaled by the height and y by the width in Keras (\d+\.\d+) to (\d+\.\d+)",
+    ).groups()
+    for record in RECORDS:
+        read = record["behaviours"]["other"]["rel_center_xywh_read"]
+        swapped = in_range(record, low, high, last=True)
+        assert (read == "swapped") == swapped, (record["versions"]["keras"], read)
+        assert swapped or read in ("right", None), (record["versions"]["keras"], read)
+
+
 def test_shift_axes_swapped_in_every_measured_release():
     """Chapter 4 calls the swap long-standing; chapter 1 says the class left keras.preprocessing."""
     for record in RECORDS:
@@ -258,7 +270,14 @@ def test_shift_axes_swapped_in_every_measured_release():
 
 
 @pytest.mark.parametrize(
-    "stem", ["08_random_crop", "09_segmentation_pairs", "11_keras3_way", "13_modern_augmentation"]
+    "stem",
+    [
+        "08_random_crop",
+        "09_segmentation_pairs",
+        "11_keras3_way",
+        "13_modern_augmentation",
+        "14_boxes_keypoints",
+    ],
 )
 def test_chapters_link_to_existing_anchors_of_the_page(stem):
     anchors = set(re.findall(r"^\((keras-versions[a-z-]*)\)=$", PAGE.read_text(), flags=re.M))
