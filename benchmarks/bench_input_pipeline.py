@@ -246,7 +246,7 @@ def tf_steady(ds, steps: int, epochs: int) -> dict:
     count += sum(int(next(iterator)[0].shape[0]) for _ in range(steps * epochs))
     seconds = (time.perf_counter() - t0) / epochs
     del iterator  # stops its threads before the next variant runs
-    return {"count": count // (epochs + 1), "seconds": seconds, "startup_s": startup,
+    return {"count": count / (epochs + 1), "seconds": seconds, "startup_s": startup,
             "new_iterator_epoch_s": first}  # fmt: skip
 
 
@@ -317,8 +317,9 @@ def build_epochs(tf, keras, root: Path, n: int, classes: list[str], args) -> tup
             tf, keras, folder, fmt, classes, (one, shards), args
         ).items():
             # fresh: a new pipeline for each timed epoch, built before the clock starts
-            steady = prepare_steady(make(), -(-n // args.batch), args.epochs)
-            epochs[f"{fmt}_{key}"] = prepare_fresh(make) if fresh else steady
+            steps = -(-n // args.batch)  # batches per epoch, the last one partial
+            prepare = prepare_fresh(make) if fresh else prepare_steady(make(), steps, args.epochs)
+            epochs[f"{fmt}_{key}"] = prepare
             labels[f"{fmt}_{key}"] = f"{fmt.upper()}: {label}"
         for key, (label, run) in flow_variants(folder, args).items():
             epochs[f"{fmt}_{key}"] = lambda run=run: lambda: timed(run)
